@@ -1,0 +1,42 @@
+# Two entry points: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 9292
+WORKERS ?= 4
+
+.PHONY: run test test-mariadb system-packages clean
+
+# Debian packages mysqlclient builds against (it has no Linux wheel); installed only when missing.
+system-packages:
+	@if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then \
+		echo "Installing libmariadb-dev and pkg-config (needed to build mysqlclient)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev pkg-config; \
+	fi
+
+$(BIN)/.installed: requirements.txt requirements-test.txt | system-packages
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-test.txt
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py load_metadefs fixtures/metadefs
+	@echo ""
+	@echo "API:   http://$(HOST):$(PORT)/v2/   (e.g. glance --os-image-url http://$(HOST):$(PORT) md-namespace-list)"
+	@echo "Admin: http://$(HOST):$(PORT)/admin/  (create a login: $(BIN)/python manage.py createsuperuser)"
+	@echo ""
+	$(BIN)/gunicorn project.wsgi:application --config project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+# The same suite against MariaDB; DATABASE_URL names a throwaway database that pytest-django creates and drops.
+test-mariadb: $(BIN)/.installed
+	DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/glance_ci_$$$$} $(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) data

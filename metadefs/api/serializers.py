@@ -1,0 +1,83 @@
+"""Catalog rows to Glance's metadefs JSON bodies."""
+from urllib.parse import quote
+
+from project.api.wire import isotime, without_nulls
+
+NAMESPACES_PATH = "/v2/metadefs/namespaces"
+
+
+def namespace_href(name):
+    return f"{NAMESPACES_PATH}/{quote(name, safe=':')}"
+
+
+def _stamps(row):
+    return {"created_at": isotime(row.created_at), "updated_at": isotime(row.updated_at)}
+
+
+def association_body(association):
+    return without_nulls({
+        "name": association.resource_type.name,
+        "prefix": association.prefix,
+        "properties_target": association.properties_target,
+        **_stamps(association),
+    })
+
+
+def namespace_body(namespace, *, detail=False, resource_type=None):
+    associations = [association_body(a) for a in namespace.resource_type_associations.all()]
+    body = without_nulls({
+        "namespace": namespace.namespace,
+        "display_name": namespace.display_name,
+        "description": namespace.description,
+        "visibility": namespace.visibility,
+        "protected": namespace.protected,
+        "owner": namespace.owner,
+        **_stamps(namespace),
+        "self": namespace_href(namespace.namespace),
+        "schema": "/v2/schemas/metadefs/namespace",
+    })
+    if associations:
+        body["resource_type_associations"] = associations
+    if detail:
+        prefix = _prefix_for(associations, resource_type)
+        properties = {prefix + p.name: p.schema for p in namespace.properties.all()}
+        objects = [object_body(o, prefix=prefix) for o in namespace.metadef_objects.all()]
+        tags = [{"name": t.name} for t in namespace.tags.all()]
+        body.update({key: value for key, value in
+                     (("properties", properties), ("objects", objects), ("tags", tags)) if value})
+    return body
+
+
+def _prefix_for(associations, resource_type):
+    for association in associations:
+        if association["name"] == resource_type:
+            return association.get("prefix") or ""
+    return ""
+
+
+def property_body(prop, name=None):
+    return {"name": name or prop.name, **prop.schema}
+
+
+def properties_body(properties):
+    return {"properties": {p.name: p.schema for p in properties}}
+
+
+def object_body(obj, prefix=""):
+    return without_nulls({
+        "name": obj.name,
+        "description": obj.description,
+        "required": [prefix + name for name in obj.required],
+        "properties": {prefix + name: value for name, value in obj.properties.items()},
+        **_stamps(obj),
+        "self": f"{namespace_href(obj.namespace.namespace)}/objects/{quote(obj.name, safe=':')}",
+        "schema": "/v2/schemas/metadefs/object",
+    })
+
+
+def tag_body(tag):
+    return {"name": tag.name, **_stamps(tag)}
+
+
+def resource_type_body(resource_type):
+    return {"name": resource_type.name, **_stamps(resource_type)}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MetadefsConfig(AppConfig):
+    name = "metadefs"
+    verbose_name = "Metadata definitions"

@@ -1,0 +1,53 @@
+"""Visibility-aware reads of the catalog, shared by the API and the admin."""
+from django.db.models import Prefetch, Q
+
+from metadefs.models import MetadefObject, Namespace, Property, ResourceTypeAssociation, Tag
+from project.errors import NotFound
+
+ASSOCIATIONS = Prefetch(
+    "resource_type_associations",
+    queryset=ResourceTypeAssociation.objects.select_related("resource_type").order_by("id"),
+)
+
+
+def namespaces_visible_to(context):
+    namespaces = Namespace.objects.all()
+    if context.is_admin:
+        return namespaces
+    visible = Q(visibility="public")
+    if context.project_id:
+        visible |= Q(owner=context.project_id)
+    return namespaces.filter(visible)
+
+
+def namespace_get(context, name, *, detail=False):
+    """The namespace `name` if `context` may see it; NotFound otherwise (never Forbidden)."""
+    queryset = namespaces_visible_to(context).prefetch_related(ASSOCIATIONS)
+    if detail:
+        queryset = queryset.prefetch_related(
+            Prefetch("properties", queryset=Property.objects.order_by("name")),
+            Prefetch("metadef_objects", queryset=MetadefObject.objects.order_by("name")),
+            Prefetch("tags", queryset=Tag.objects.order_by("name")),
+        )
+    try:
+        return queryset.get(namespace=name)
+    except Namespace.DoesNotExist:
+        raise NotFound(f"Namespace {name} not found.") from None
+
+
+def child_get(namespace, model, name):
+    try:
+        return model.objects.get(namespace=namespace, name=name)
+    except model.DoesNotExist:
+        raise NotFound(f"{model._meta.verbose_name.capitalize()} {name} not found in namespace {namespace}.") from None
+
+
+def association_get(namespace, resource_type_name):
+    try:
+        return namespace.resource_type_associations.select_related("resource_type").get(
+            resource_type__name=resource_type_name
+        )
+    except ResourceTypeAssociation.DoesNotExist:
+        raise NotFound(
+            f"Resource type {resource_type_name} is not associated with namespace {namespace}."
+        ) from None

@@ -1,0 +1,257 @@
+"""Every write to the catalog. Called by the API, the admin and the commands.
+
+Each service takes the caller's RequestContext, checks the rule that guards
+it, validates against the published schemas and writes atomically; it raises
+project.errors exceptions, never returns partial work.
+"""
+from django.db import IntegrityError, transaction
+
+from metadefs import schemas
+from metadefs.models import MetadefObject, Namespace, Property, ResourceType, ResourceTypeAssociation, Tag
+from metadefs.validation import check_property_definition, validate_document
+from project.auth.policy import require_admin
+from project.errors import Conflict, Forbidden, InvalidInput
+
+NAMESPACE_FIELDS = ("display_name", "description")
+KINDS = {"objects": MetadefObject, "properties": Property, "tags": Tag}
+
+
+def ensure_deletable(namespace):
+    """The one rule guarding deletion: nothing in a protected namespace goes."""
+    if namespace.protected:
+        raise Forbidden(f"Namespace {namespace.namespace} is protected and cannot be deleted.")
+
+
+def _reject_read_only(document, read_only, what):
+    for key in read_only:
+        if key in document:
+            raise Forbidden(f"Attribute '{key}' of {what} is read-only.")
+
+
+# --- namespaces -----------------------------------------------------------
+
+@transaction.atomic
+def namespace_create(*, context, document):
+    """Create a namespace with everything it embeds, or nothing at all."""
+    require_admin(context, "create metadata definition namespaces")
+    _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
+    validate_document(schemas.NAMESPACE, document, "namespace")
+    name = document["namespace"]
+    if Namespace.objects.filter(namespace=name).exists():
+        raise Conflict(f"Namespace {name} already exists.")
+    namespace = Namespace(
+        namespace=name,
+        visibility=document.get("visibility", "private"),
+        protected=document.get("protected", False),
+        owner=document.get("owner") or context.owner or "",
+        **{field: document.get(field) for field in NAMESPACE_FIELDS},
+    )
+    _save_unique(namespace, f"Namespace {name} already exists.")
+    _create_contents(context, namespace, document)
+    return namespace
+
+
+def _create_contents(context, namespace, document):
+    for association in document.get("resource_type_associations") or []:
+        association_create(context=context, namespace=namespace, document=association)
+    for name, definition in (document.get("properties") or {}).items():
+        property_create(context=context, namespace=namespace, document={**definition, "name": name})
+    for obj in document.get("objects") or []:
+        object_create(context=context, namespace=namespace, document=obj)
+    names = [tag.get("name") for tag in document.get("tags") or []]
+    if names:
+        tags_create(context=context, namespace=namespace, names=names, append=True)
+
+
+@transaction.atomic
+def namespace_replace(*, context, namespace, document):
+    """Full replace of a namespace's own fields (PUT); rename allowed.
+
+    Embedded properties, objects, tags and associations in the body are
+    ignored, as clients send back what they read.
+    """
+    require_admin(context, "modify metadata definition namespaces")
+    _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
+    validate_document(schemas.NAMESPACE, document, "namespace")
+    new_name = document["namespace"]
+    if new_name != namespace.namespace and Namespace.objects.filter(namespace=new_name).exists():
+        raise Conflict(f"Namespace {new_name} already exists.")
+    namespace.namespace = new_name
+    for field in NAMESPACE_FIELDS:
+        setattr(namespace, field, document.get(field))
+    namespace.visibility = document.get("visibility") or "private"
+    namespace.protected = document.get("protected") or False
+    namespace.owner = document.get("owner") or context.owner or ""
+    _save_unique(namespace, f"Namespace {new_name} already exists.")
+    return namespace
+
+
+@transaction.atomic
+def namespace_delete(*, context, namespace):
+    require_admin(context, "delete metadata definition namespaces")
+    ensure_deletable(namespace)
+    namespace.delete()
+
+
+@transaction.atomic
+def namespace_contents_delete(*, context, namespace, kind):
+    """Delete all objects, properties or tags of a namespace."""
+    require_admin(context, f"delete metadata definition {kind}")
+    ensure_deletable(namespace)
+    KINDS[kind].objects.filter(namespace=namespace).delete()
+    namespace.save(update_fields=["updated_at"])
+
+
+# --- properties -------------------------------------------------------------
+
+def _property_definition(document):
+    validate_document(schemas.PROPERTY, document, "property")
+    definition = {key: value for key, value in document.items() if key != "name"}
+    check_property_definition(document["name"], definition)
+    return definition
+
+
+@transaction.atomic
+def property_create(*, context, namespace, document):
+    require_admin(context, "create metadata definition properties")
+    _reject_read_only(document, ("created_at", "updated_at"), "a property")
+    definition = _property_definition(document)
+    prop = Property(namespace=namespace, name=document["name"], schema=definition)
+    _save_unique(prop, f"Property {prop.name} already exists in namespace {namespace}.")
+    return prop
+
+
+@transaction.atomic
+def property_replace(*, context, prop, document):
+    require_admin(context, "modify metadata definition properties")
+    _reject_read_only(document, ("created_at", "updated_at"), "a property")
+    definition = _property_definition(document)
+    prop.name, prop.schema = document["name"], definition
+    _save_unique(prop, f"Property {prop.name} already exists in namespace {prop.namespace}.")
+    return prop
+
+
+# --- objects ----------------------------------------------------------------
+
+def _apply_object(obj, document):
+    _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "an object")
+    validate_document(schemas.OBJECT, document, "object")
+    for name, definition in (document.get("properties") or {}).items():
+        check_property_definition(name, definition)
+    obj.name = document["name"]
+    obj.description = document.get("description")
+    obj.required = document.get("required") or []
+    obj.properties = document.get("properties") or {}
+    _save_unique(obj, f"Object {obj.name} already exists in namespace {obj.namespace}.")
+    return obj
+
+
+@transaction.atomic
+def object_create(*, context, namespace, document):
+    require_admin(context, "create metadata definition objects")
+    return _apply_object(MetadefObject(namespace=namespace), document)
+
+
+@transaction.atomic
+def object_replace(*, context, obj, document):
+    require_admin(context, "modify metadata definition objects")
+    return _apply_object(obj, document)
+
+
+# --- tags -------------------------------------------------------------------
+
+def _check_tag_name(name):
+    validate_document(schemas.TAG, {"name": name}, "tag")
+
+
+@transaction.atomic
+def tag_create(*, context, namespace, name):
+    require_admin(context, "create metadata definition tags")
+    _check_tag_name(name)
+    tag = Tag(namespace=namespace, name=name)
+    _save_unique(tag, f"Tag {name} already exists in namespace {namespace}.")
+    return tag
+
+
+@transaction.atomic
+def tags_create(*, context, namespace, names, append):
+    """Create several tags; without `append` they replace the existing ones."""
+    require_admin(context, "create metadata definition tags")
+    for name in names:
+        _check_tag_name(name)
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise Conflict(f"Duplicate tag names in request: {', '.join(duplicates)}.")
+    existing = Tag.objects.filter(namespace=namespace)
+    if not append:
+        if existing.exists():
+            ensure_deletable(namespace)
+        existing.delete()
+    elif existing.filter(name__in=names).exists():
+        taken = sorted(existing.filter(name__in=names).values_list("name", flat=True))
+        raise Conflict(f"Tags already exist in namespace {namespace}: {', '.join(taken)}.")
+    Tag.objects.bulk_create([Tag(namespace=namespace, name=name) for name in names])
+    return list(Tag.objects.filter(namespace=namespace, name__in=names).order_by("name"))
+
+
+@transaction.atomic
+def tag_rename(*, context, tag, document):
+    require_admin(context, "modify metadata definition tags")
+    _reject_read_only(document, ("created_at", "updated_at"), "a tag")
+    validate_document(schemas.TAG, document, "tag")
+    tag.name = document["name"]
+    _save_unique(tag, f"Tag {tag.name} already exists in namespace {tag.namespace}.")
+    return tag
+
+
+@transaction.atomic
+def child_delete(*, context, child):
+    """Delete one property, object or tag."""
+    require_admin(context, f"delete metadata definition {child._meta.verbose_name_plural}")
+    ensure_deletable(child.namespace)
+    child.delete()
+
+
+# --- resource types ---------------------------------------------------------
+
+def resource_type_get_or_create(name, *, protected=False):
+    resource_type, created = ResourceType.objects.get_or_create(name=name, defaults={"protected": protected})
+    if protected and not created and not resource_type.protected:
+        resource_type.protected = True
+        resource_type.save(update_fields=["protected", "updated_at"])
+    return resource_type
+
+
+@transaction.atomic
+def association_create(*, context, namespace, document, protect_type=False):
+    """Associate a resource type (created if unknown) with a namespace."""
+    require_admin(context, "associate resource types with namespaces")
+    _reject_read_only(document, ("created_at", "updated_at"), "a resource type association")
+    validate_document(schemas.RESOURCE_TYPE_ASSOCIATION, document, "resource type association")
+    resource_type = resource_type_get_or_create(document["name"], protected=protect_type)
+    association = ResourceTypeAssociation(
+        namespace=namespace,
+        resource_type=resource_type,
+        prefix=document.get("prefix"),
+        properties_target=document.get("properties_target"),
+    )
+    _save_unique(association, f"Resource type {resource_type} is already associated with namespace {namespace}.")
+    return association
+
+
+@transaction.atomic
+def association_delete(*, context, association):
+    require_admin(context, "remove resource type associations")
+    ensure_deletable(association.namespace)
+    association.delete()
+
+
+def _save_unique(instance, conflict_message):
+    """Save, turning a uniqueness race into Conflict without spoiling the transaction."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise Conflict(conflict_message) from None
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None

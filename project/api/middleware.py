@@ -1,0 +1,18 @@
+import re
+import uuid
+
+REQUEST_ID_FORMAT = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (the caller's, when well formed) and echo it back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offered = request.META.get("HTTP_X_OPENSTACK_REQUEST_ID", "")
+        request.request_id = offered if REQUEST_ID_FORMAT.match(offered) else f"req-{uuid.uuid4()}"
+        response = self.get_response(request)
+        response["x-openstack-request-id"] = request.request_id
+        return response

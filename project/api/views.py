@@ -1,0 +1,68 @@
+"""The protocol pieces every Glance resource shares: base view, versions, errors."""
+from django.http import JsonResponse
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from project.api.errors import error_response
+from project.errors import InvalidInput
+
+SUPPORTED_VERSIONS = [("2.9", "CURRENT")] + [(f"2.{minor}", "SUPPORTED") for minor in range(8, -1, -1)]
+
+
+class GlanceView(APIView):
+    """Base of every /v2 view: JSON in, JSON out, request.context for the caller."""
+
+    @property
+    def caller(self):
+        return self.request.context
+
+    def json_body(self):
+        """The request body as a JSON object (dict); 400 for anything else."""
+        data = self.request.data
+        if not isinstance(data, dict):
+            raise InvalidInput("Request body must be a JSON object.")
+        return data
+
+    def created(self, body, location=None):
+        headers = {"Location": location} if location else None
+        return Response(body, status=201, headers=headers)
+
+    @staticmethod
+    def no_content():
+        return Response(status=204)
+
+
+def versions_document(request):
+    base = request.build_absolute_uri("/").rstrip("/")
+    return {
+        "versions": [
+            {"id": f"v{number}", "status": status, "links": [{"rel": "self", "href": f"{base}/v2/"}]}
+            for number, status in SUPPORTED_VERSIONS
+        ]
+    }
+
+
+def versions(request):
+    """GET / answers 300 Multiple Choices; GET /versions answers 200."""
+    if request.method != "GET":
+        return error_response(405, "The method specified is not allowed for this resource.",
+                              request.META.get("HTTP_ACCEPT", ""), {"Allow": "GET"})
+    status = 200 if request.path.rstrip("/") == "/versions" else 300
+    return JsonResponse(versions_document(request), status=status)
+
+
+def not_found(request, exception=None):
+    return error_response(404, "The resource could not be found.", request.META.get("HTTP_ACCEPT", ""))
+
+
+def server_error(request):
+    return error_response(500, "The server has either erred or is incapable of performing the requested "
+                          "operation.", request.META.get("HTTP_ACCEPT", ""))
+
+
+def schema_view(document):
+    class SchemaView(GlanceView):
+        def get(self, request):
+            return Response(document)
+
+    return SchemaView.as_view()

@@ -1,0 +1,11 @@
+"""gunicorn settings for `make run` and the end-to-end tests."""
+# Image data streams for as long as it takes; a sync worker must not be killed mid-transfer.
+timeout = 0
+worker_class = "gthread"
+threads = 4
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+
+
+def on_starting(server):
+    server.log.info("Glance-compatible API starting")
