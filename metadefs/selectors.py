@@ -22,13 +22,8 @@ def namespaces_visible_to(context):
 
 def namespace_get(context, name, *, detail=False):
     """The namespace `name` if `context` may see it; NotFound otherwise (never Forbidden)."""
-    queryset = namespaces_visible_to(context).prefetch_related(ASSOCIATIONS)
-    if detail:
-        queryset = queryset.prefetch_related(
-            Prefetch("properties", queryset=Property.objects.order_by("name")),
-            Prefetch("metadef_objects", queryset=MetadefObject.objects.order_by("name")),
-            Prefetch("tags", queryset=Tag.objects.order_by("name")),
-        )
+    queryset = namespaces_visible_to(context)
+    queryset = namespaces_for_export(queryset) if detail else queryset.prefetch_related(ASSOCIATIONS)
     try:
         return queryset.get(namespace=name)
     except Namespace.DoesNotExist:
@@ -51,3 +46,14 @@ def association_get(namespace, resource_type_name):
         raise NotFound(
             f"Resource type {resource_type_name} is not associated with namespace {namespace}."
         ) from None
+
+
+def namespaces_for_export(queryset=None):
+    """Namespaces with everything they contain, in a fixed number of queries."""
+    queryset = Namespace.objects.all() if queryset is None else queryset
+    return queryset.order_by("namespace").prefetch_related(
+        ASSOCIATIONS,
+        Prefetch("properties", queryset=Property.objects.order_by("name")),
+        Prefetch("metadef_objects", queryset=MetadefObject.objects.order_by("name")),
+        Prefetch("tags", queryset=Tag.objects.order_by("name")),
+    )
