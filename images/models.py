@@ -1,0 +1,110 @@
+"""Image records, their custom properties, tags and memberships.
+
+Rules (status changes, sharing, who may do what) live in lifecycle.py and
+services.py; these models only describe storage.
+"""
+from django.db import models
+from django.utils import timezone
+
+from images.choices import NAME_MAX_LENGTH, MemberStatus, Status, Visibility
+
+
+class Image(models.Model):
+    id = models.CharField(max_length=36, primary_key=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, null=True, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.QUEUED)
+    visibility = models.CharField(max_length=20, choices=Visibility.choices, default=Visibility.SHARED)
+    disk_format = models.CharField(max_length=20, null=True, blank=True)
+    container_format = models.CharField(max_length=20, null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    virtual_size = models.BigIntegerField(null=True, blank=True)
+    checksum = models.CharField(max_length=32, null=True, blank=True)
+    os_hash_algo = models.CharField(max_length=64, null=True, blank=True)
+    os_hash_value = models.CharField(max_length=128, null=True, blank=True)
+    min_disk = models.IntegerField(default=0)
+    min_ram = models.IntegerField(default=0)
+    owner = models.CharField(max_length=255, null=True, blank=True)
+    protected = models.BooleanField(default=False)
+    os_hidden = models.BooleanField(default=False)
+    # Where the data lives (a store URI); never shown to clients.
+    location = models.TextField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at", "id"]),
+            models.Index(fields=["updated_at", "id"]),
+            models.Index(fields=["owner"]),
+            models.Index(fields=["visibility"]),
+            models.Index(fields=["status"]),
+            models.Index(fields=["name"]),
+            models.Index(fields=["checksum"]),
+            models.Index(fields=["os_hash_value"]),
+        ]
+
+    def __str__(self):
+        return f"{self.name or '(unnamed)'} ({self.id})"
+
+
+class ImageProperty(models.Model):
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="properties")
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    value = models.TextField()
+
+    class Meta:
+        verbose_name_plural = "properties"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "name"],
+                name="unique_image_property",
+                violation_error_message="The image already has a property with this name.",
+            )
+        ]
+        indexes = [models.Index(fields=["name", "image"])]
+
+    def __str__(self):
+        return f"{self.name}={self.value}"
+
+
+class ImageTag(models.Model):
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="tags")
+    value = models.CharField(max_length=NAME_MAX_LENGTH)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "value"],
+                name="unique_image_tag",
+                violation_error_message="The image already has this tag.",
+            )
+        ]
+        indexes = [models.Index(fields=["value", "image"])]
+
+    def __str__(self):
+        return self.value
+
+
+class ImageMember(models.Model):
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="members")
+    member = models.CharField(max_length=255)
+    status = models.CharField(max_length=20, choices=MemberStatus.choices, default=MemberStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "member"],
+                name="unique_image_member",
+                violation_error_message="The image is already shared with this project.",
+            )
+        ]
+        indexes = [models.Index(fields=["member", "status"])]
+
+    def __str__(self):
+        return f"{self.image_id} -> {self.member} ({self.status})"

@@ -23,7 +23,8 @@ def namespaces_visible_to(context):
 def namespace_get(context, name, *, detail=False):
     """The namespace `name` if `context` may see it; NotFound otherwise (never Forbidden)."""
     queryset = namespaces_visible_to(context)
-    queryset = namespaces_for_export(queryset) if detail else queryset.prefetch_related(ASSOCIATIONS)
+    if detail:
+        queryset = namespaces_for_export(queryset)
     try:
         return queryset.get(namespace=name)
     except Namespace.DoesNotExist:

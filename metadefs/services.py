@@ -22,6 +22,12 @@ def ensure_deletable(namespace):
         raise Forbidden(f"Namespace {namespace.namespace} is protected and cannot be deleted.")
 
 
+def _require_name(name, what):
+    # Glance's schemas allow "", but an empty name cannot be addressed in a URL.
+    if isinstance(name, str) and not name.strip():
+        raise InvalidInput(f"The name of {what} must not be empty.")
+
+
 def _reject_read_only(document, read_only, what):
     for key in read_only:
         if key in document:
@@ -37,6 +43,7 @@ def namespace_create(*, context, document):
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
     validate_document(schemas.NAMESPACE, document, "namespace")
     name = document["namespace"]
+    _require_name(name, "a namespace")
     if Namespace.objects.filter(namespace=name).exists():
         raise Conflict(f"Namespace {name} already exists.")
     namespace = Namespace(
@@ -74,6 +81,7 @@ def namespace_replace(*, context, namespace, document):
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
     validate_document(schemas.NAMESPACE, document, "namespace")
     new_name = document["namespace"]
+    _require_name(new_name, "a namespace")
     if new_name != namespace.namespace and Namespace.objects.filter(namespace=new_name).exists():
         raise Conflict(f"Namespace {new_name} already exists.")
     namespace.namespace = new_name
@@ -105,7 +113,8 @@ def namespace_contents_delete(*, context, namespace, kind):
 # --- properties -------------------------------------------------------------
 
 def _property_definition(document):
-    validate_document(schemas.PROPERTY, document, "property")
+    validate_document(schemas.PROPERTY, document, f"property '{document.get('name', '')}'")
+    _require_name(document["name"], "a property")
     definition = {key: value for key, value in document.items() if key != "name"}
     check_property_definition(document["name"], definition)
     return definition
@@ -136,6 +145,7 @@ def property_replace(*, context, prop, document):
 def _apply_object(obj, document):
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "an object")
     validate_document(schemas.OBJECT, document, "object")
+    _require_name(document["name"], "an object")
     for name, definition in (document.get("properties") or {}).items():
         check_property_definition(name, definition)
     obj.name = document["name"]
@@ -162,6 +172,7 @@ def object_replace(*, context, obj, document):
 
 def _check_tag_name(name):
     validate_document(schemas.TAG, {"name": name}, "tag")
+    _require_name(name, "a tag")
 
 
 @transaction.atomic
@@ -198,6 +209,7 @@ def tags_create(*, context, namespace, names, append):
 def tag_rename(*, context, tag, document):
     require_admin(context, "modify metadata definition tags")
     _reject_read_only(document, ("created_at", "updated_at"), "a tag")
+    _check_tag_name(document.get("name"))
     validate_document(schemas.TAG, document, "tag")
     tag.name = document["name"]
     _save_unique(tag, f"Tag {tag.name} already exists in namespace {tag.namespace}.")
@@ -228,6 +240,7 @@ def association_create(*, context, namespace, document, protect_type=False):
     require_admin(context, "associate resource types with namespaces")
     _reject_read_only(document, ("created_at", "updated_at"), "a resource type association")
     validate_document(schemas.RESOURCE_TYPE_ASSOCIATION, document, "resource type association")
+    _require_name(document["name"], "a resource type")
     resource_type = resource_type_get_or_create(document["name"], protected=protect_type)
     association = ResourceTypeAssociation(
         namespace=namespace,

@@ -9,7 +9,8 @@ class Api:
 
     def __init__(self, headers=None):
         self.client = APIClient()
-        self.headers = headers or {}
+        # JSON error bodies keep assertions on messages readable; HTML errors are tested on their own.
+        self.headers = {"HTTP_ACCEPT": "application/json", **(headers or {})}
 
     def as_(self, project, roles="member", user="user-1"):
         return Api({"HTTP_X_PROJECT_ID": project, "HTTP_X_ROLES": roles, "HTTP_X_USER_ID": user})

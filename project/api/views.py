@@ -18,6 +18,8 @@ class GlanceView(APIView):
 
     def json_body(self):
         """The request body as a JSON object (dict); 400 for anything else."""
+        if self.request.stream is None:
+            raise InvalidInput("Body expected in request.")
         data = self.request.data
         if not isinstance(data, dict):
             raise InvalidInput("Request body must be a JSON object.")

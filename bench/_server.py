@@ -1,0 +1,155 @@
+"""Run the real service under gunicorn in a throwaway data directory.
+
+Shared by the end-to-end tests (tests/e2e/conftest.py) and the benchmarks, so both
+measure and exercise exactly what `make run` starts: project/gunicorn.conf.py, real
+worker processes, a fresh SQLite database.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class LiveServer:
+    """One gunicorn master plus workers; `.url` and `.env` describe it to clients.
+
+    `.env` is the environment the server runs with, so `manage()` (and any other
+    subprocess given it) reads and writes the same database.
+    """
+
+    def __init__(self, data_dir, workers=2, extra_env=None):
+        self.data_dir = Path(data_dir)
+        self.workers = workers
+        self.log_path = self.data_dir / "gunicorn.log"
+        self.env = {
+            **os.environ,
+            "GLANCE_DATA_DIR": str(self.data_dir),
+            "DATABASE_URL": f"sqlite:///{self.data_dir / 'glance.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "project.settings",
+            **(extra_env or {}),
+        }
+        self.url = None
+        self._process = None
+
+    def manage(self, *args):
+        """Run a management command against the server's database; raise with its output if it fails."""
+        result = subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT, env=self.env,
+                                capture_output=True, text=True)
+        if result.returncode:
+            raise ServerError(f"manage.py {' '.join(args)} exited {result.returncode}:\n"
+                              f"{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def start(self, timeout=30):
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.manage("migrate", "--noinput", "-v0")
+        # The listening socket is made here and inherited by gunicorn: the port is
+        # known before the server starts and no other process can take it in between
+        # (several test sessions may run side by side on one machine).
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        try:
+            with open(self.log_path, "ab") as log:
+                self._process = subprocess.Popen(
+                    [str(GUNICORN), "project.wsgi:application", "--config", "project/gunicorn.conf.py",
+                     "--workers", str(self.workers), "--bind", f"fd://{listener.fileno()}",
+                     # gunicorn's default control socket is one per user ($HOME/.gunicorn):
+                     # two servers at once would fight over it.
+                     "--control-socket", str(self.data_dir / "gunicorn.ctl")],
+                    cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=[listener.fileno()], start_new_session=True,
+                )
+        finally:
+            listener.close()
+        self.url = f"http://127.0.0.1:{port}"
+        self._wait_until_ready(port, timeout)
+        return self
+
+    def _wait_until_ready(self, port, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise ServerError(f"gunicorn exited with {self._process.returncode}:\n{self.log()}")
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                connection.request("GET", "/versions")
+                status = connection.getresponse().status
+                connection.close()
+                if status < 500:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise ServerError(f"GET /versions did not answer within {timeout}s:\n{self.log()}")
+
+    def stop(self, timeout=15):
+        """Stop gracefully; kill the server's own process group if it hangs."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._process.pid, signal.SIGKILL)
+            self._process.wait()
+
+    @property
+    def crashed(self):
+        return self._process is not None and self._process.poll() is not None
+
+    def log(self, since=0):
+        """The server's output (access log and errors) from byte offset `since`."""
+        if not self.log_path.exists():
+            return ""
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            return log.read().decode("utf-8", "replace")
+
+    def log_size(self):
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+def load_namespace_files(server, directory):
+    """Create every Glance-format namespace file in `directory` through the API."""
+    files = sorted(Path(directory).glob("*.json"))
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    for path in files:
+        connection.request("POST", "/v2/metadefs/namespaces", body=path.read_bytes(),
+                           headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 201:
+            raise ServerError(f"loading {path.name}: HTTP {response.status} {body[:500]!r}")
+    connection.close()
+    return len(files)
+
+
+if __name__ == "__main__":
+    # Handy by hand: python bench/_server.py /tmp/somewhere  (Ctrl-C stops it)
+    with LiveServer(sys.argv[1] if len(sys.argv) > 1 else "/tmp/glance-live") as live:
+        print(live.url, json.dumps({"log": str(live.log_path)}))
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass

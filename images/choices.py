@@ -1,0 +1,51 @@
+"""Vocabulary of the images app: statuses, visibilities, formats, limits."""
+from django.db import models
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SAVING = "saving", "Saving"
+    ACTIVE = "active", "Active"
+    KILLED = "killed", "Killed"
+    DELETED = "deleted", "Deleted"
+    DEACTIVATED = "deactivated", "Deactivated"
+    UPLOADING = "uploading", "Uploading"
+    IMPORTING = "importing", "Importing"
+    PENDING_DELETE = "pending_delete", "Pending delete"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    COMMUNITY = "community", "Community"
+    SHARED = "shared", "Shared"
+    PRIVATE = "private", "Private"
+
+
+class MemberStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed")
+
+NAME_MAX_LENGTH = 255
+UUID_PATTERN = (
+    "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
+)
+
+# Attributes a client may never write, on create or in a patch.
+READ_ONLY = frozenset({
+    "created_at", "updated_at", "status", "checksum", "size", "virtual_size", "direct_url",
+    "self", "file", "schema", "id", "os_hash_algo", "os_hash_value", "stores",
+})
+# Names kept from custom properties because Glance uses them internally.
+RESERVED = frozenset({"location", "locations", "deleted", "deleted_at"})
+RESERVED_PREFIX = "os_glance_"
+
+# Base attributes a client may set (everything else is a custom property).
+WRITABLE_BASE = (
+    "name", "disk_format", "container_format", "visibility", "protected", "os_hidden",
+    "min_disk", "min_ram", "owner", "tags",
+)
