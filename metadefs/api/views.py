@@ -209,7 +209,7 @@ class AssociationList(GlanceView):
     def get(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace)
         return Response({"resource_type_associations": [
-            wire.association_body(a) for a in found.resource_type_associations.all()
+            wire.association_body(a) for a in found.resource_type_associations.select_related("resource_type")
         ]})
 
     def post(self, request, namespace):
