@@ -6,6 +6,7 @@ import dj_database_url
 
 def database_config(url, data_dir, busy_timeout):
     if not url:
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(data_dir) / 'glance.sqlite3'}"
     config = dj_database_url.parse(url, conn_max_age=60)
     engine = config["ENGINE"]

@@ -10,14 +10,6 @@ from project.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-DRF_STATUS_MESSAGES = {
-    drf.ParseError: "Malformed request body.",
-    drf.UnsupportedMediaType: None,
-    drf.MethodNotAllowed: None,
-    drf.NotFound: "The resource could not be found.",
-}
-
-
 def exception_handler(exc, context):
     request = context["request"]
     accept = request.META.get("HTTP_ACCEPT", "")
