@@ -10,6 +10,7 @@ from project.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+
 def exception_handler(exc, context):
     request = context["request"]
     accept = request.META.get("HTTP_ACCEPT", "")
