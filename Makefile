@@ -6,13 +6,20 @@ HOST ?= 127.0.0.1
 PORT ?= 9292
 WORKERS ?= 4
 
-.PHONY: run test test-mariadb system-packages clean
+.PHONY: run test test-mariadb system-packages browser-packages clean
 
 # Debian packages mysqlclient builds against (it has no Linux wheel); installed only when missing.
 system-packages:
 	@if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then \
 		echo "Installing libmariadb-dev and pkg-config (needed to build mysqlclient)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev pkg-config; \
+	fi
+
+# Debian's Chromium and its driver for the admin browser tests (tests/browser); installed only when missing.
+browser-packages:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+		echo "Installing chromium and chromium-driver (needed by the browser tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	fi
 
 $(BIN)/.installed: requirements.txt requirements-test.txt | system-packages
@@ -31,11 +38,11 @@ run: $(BIN)/.installed
 	@echo ""
 	$(BIN)/gunicorn project.wsgi:application --config project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS)
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed browser-packages
 	$(BIN)/python -m pytest
 
 # The same suite against MariaDB; DATABASE_URL names a throwaway database that pytest-django creates and drops.
-test-mariadb: $(BIN)/.installed
+test-mariadb: $(BIN)/.installed browser-packages
 	DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/glance_ci_$$$$} $(BIN)/python -m pytest
 
 clean:

@@ -3,11 +3,13 @@
 Each form turns what was typed into the document the API would receive and
 checks it with the same schema and definition checks the services run, so a
 bad definition becomes a form error (and nothing is saved) instead of a
-failed save. The admin then hands `form.document()` to the services.
+failed save. The admin then hands `form.document()` to the services, which
+keep the last word: a refusal at save time is shown on the form too.
 """
 import json
 
 from django import forms
+from django.contrib.admin.widgets import AdminRadioSelect
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
@@ -36,7 +38,8 @@ class PrettyJSONField(forms.JSONField):
     """JSON edited in a monospace textarea, indented so definitions read like the vendor files."""
 
     def __init__(self, *, rows=8, **kwargs):
-        attrs = {"rows": rows, "cols": 80, "class": "vLargeTextField metadef-json", "spellcheck": "false"}
+        attrs = {"rows": rows, "cols": 80, "class": "vLargeTextField", "spellcheck": "false",
+                 "style": "font-family: monospace"}
         super().__init__(widget=forms.Textarea(attrs=attrs), **kwargs)
 
     def prepare_value(self, value):
@@ -61,6 +64,9 @@ class NameListField(forms.CharField):
 # --- namespace --------------------------------------------------------------
 
 class NamespaceForm(forms.ModelForm):
+    # What the services refused when this same POST was saved (see NamespaceAdmin.changeform_view).
+    refusal = None
+
     class Meta:
         model = Namespace
         fields = ["namespace", "display_name", "description", "visibility", "protected", "owner"]
@@ -79,6 +85,8 @@ class NamespaceForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.refusal:
+            raise ValidationError(self.refusal)
         if not self.errors:
             _checked(validate_document, schemas.NAMESPACE, self.document(), "namespace")
         return cleaned
@@ -108,11 +116,10 @@ class PropertyForm(forms.ModelForm):
         if not isinstance(definition, dict):
             raise ValidationError({"schema": f"Property '{name}': the definition must be a JSON object."})
         try:
-            validate_document(schemas.PROPERTY, self.document(), "property")
+            validate_document(schemas.PROPERTY, self.document(), f"property '{name}'")
             check_property_definition(name, {key: value for key, value in definition.items() if key != "name"})
         except DomainError as exc:
-            message = exc.message if f"'{name}'" in exc.message else f"Property '{name}': {exc.message}"
-            raise ValidationError({"schema": message}) from None
+            raise ValidationError({"schema": exc.message}) from None
         return cleaned
 
 
@@ -224,7 +231,7 @@ MODE_LABELS = {
 class NamespaceImportForm(forms.Form):
     file = forms.FileField(help_text="A Glance namespace file (.json) or a .zip of them.")
     mode = forms.ChoiceField(choices=[(mode.value, label) for mode, label in MODE_LABELS.items()],
-                             initial=Mode.SKIP.value, widget=forms.RadioSelect)
+                             initial=Mode.SKIP.value, widget=AdminRadioSelect(attrs={"class": "radiolist"}))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

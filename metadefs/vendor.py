@@ -10,8 +10,9 @@ from pathlib import Path
 
 from django.db import transaction
 
-from metadefs import services
+from metadefs import schemas, services
 from metadefs.models import MetadefObject, Namespace, Property, ResourceType, Tag
+from metadefs.validation import validate_document
 from project.auth.context import admin_context
 from project.errors import InvalidInput
 
@@ -56,6 +57,8 @@ def namespace_load(*, document, mode=Mode.SKIP, context=None):
     Resource types the loader creates are protected, as Glance's are.
     """
     context = context or admin_context()
+    # Checked whole before anything is written, so a bad file changes nothing.
+    validate_document(schemas.NAMESPACE, document, f"namespace {document.get('namespace')!r}")
     document = {"owner": "admin", **document}
     existing = Namespace.objects.filter(namespace=document["namespace"]).first()
     if existing and mode is Mode.OVERWRITE:

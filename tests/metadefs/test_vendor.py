@@ -109,6 +109,14 @@ def test_merge_overwrite_replaces(db, vendor_file):
     assert not namespace.metadef_objects.exists()
 
 
+def test_document_not_matching_the_schema_is_reported_and_changes_nothing(db, tmp_path):
+    write(tmp_path / "wrong.json", {"namespace": "Z", "properties": ["a"]})
+    with pytest.raises(CommandError):
+        call_command("load_metadefs", str(tmp_path), stdout=StringIO(), stderr=(err := StringIO()))
+    assert "wrong.json" in err.getvalue() and "properties" in err.getvalue()
+    assert not Namespace.objects.exists()
+
+
 def test_mode_flags_need_merge(db, vendor_file):
     with pytest.raises(CommandError, match="only apply with --merge"):
         run("load_metadefs", str(vendor_file), "--overwrite")
