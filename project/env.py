@@ -40,11 +40,34 @@ VARIABLES = [
     Var("SECRET_KEY", "insecure-development-key-change-me", "Django secret key (set it in production)."),
     Var("DEBUG", False, "Django debug mode."),
     Var("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"], "Comma-separated host names served."),
-    Var("AUTH_STRATEGY", "noauth", "noauth: trust X-Project-Id/X-User-Id/X-Roles headers (loopback use only)."),
+    Var("AUTH_STRATEGY", "noauth", "noauth: trust X-Project-Id/X-User-Id/X-Roles headers (loopback use only); "
+        "keystone: validate X-Auth-Token with Keystone (keystonemiddleware's auth_token)."),
     Var("NOAUTH_DEFAULT_PROJECT", "admin", "noauth: project of a request that sends no identity headers."),
+    Var("KEYSTONE_AUTH_URL", "", "keystone: Keystone URL the service user authenticates at and tokens are "
+        "validated with (e.g. http://keystone:5000/v3)."),
+    Var("KEYSTONE_WWW_AUTHENTICATE_URI", "", "keystone: public Keystone URL sent in a 401's WWW-Authenticate. "
+        "Empty means KEYSTONE_AUTH_URL."),
+    Var("KEYSTONE_SERVICE_USER", "glance", "keystone: service user that validates tokens "
+        "(needs the service or admin role)."),
+    Var("KEYSTONE_SERVICE_PASSWORD", "", "keystone: the service user's password."),
+    Var("KEYSTONE_SERVICE_PROJECT", "service", "keystone: the service user's project."),
+    Var("KEYSTONE_USER_DOMAIN", "Default", "keystone: domain name of the service user."),
+    Var("KEYSTONE_PROJECT_DOMAIN", "Default", "keystone: domain name of the service project."),
+    Var("KEYSTONE_REGION_NAME", "", "keystone: region of the identity endpoint in the catalog. Empty: any."),
+    Var("KEYSTONE_MEMCACHED_SERVERS", [], "keystone: comma-separated host:port of memcached servers "
+        "shared by all workers for the token cache. Empty: each worker caches in its own memory."),
+    Var("KEYSTONE_TOKEN_CACHE_TIME", 300, "keystone: seconds a validated token is trusted without asking "
+        "Keystone again (so also how long a revoked token may keep working)."),
     Var("API_LIMIT_MAX", 1000, "Largest page size a list request may ask for."),
     Var("LIMIT_PARAM_DEFAULT", 25, "Page size when a list request gives no limit."),
     Var("LOG_LEVEL", "INFO", "Root log level."),
+    Var("IMAGE_DEFAULT_STORE", "file", "Store that receives uploaded image data (file: local directory)."),
+    Var("IMAGE_FILESYSTEM_DIR", "", "file store: directory of image data. Empty means $GLANCE_DATA_DIR/images."),
+    Var("IMAGE_HASH_ALGORITHM", "sha512", "hashlib algorithm for os_hash_value (md5 checksum is always kept)."),
+    Var("IMAGE_SIZE_CAP", 1099511627776, "Largest image upload accepted, in bytes (413 beyond)."),
+    Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),
+    Var("IMAGE_TAG_QUOTA", 128, "Most tags one image may carry."),
+    Var("IMAGE_MEMBER_QUOTA", 128, "Most projects one image may be shared with."),
 ]
 
 

@@ -10,5 +10,6 @@ urlpatterns = [
     re_path(r"^$", views.versions),
     re_path(r"^versions/?$", views.versions),
     path("v2/", include("metadefs.api.urls")),
+    path("v2/", include("images.api.urls")),
     path("admin/", admin.site.urls),
 ]

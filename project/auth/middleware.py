@@ -1,23 +1,42 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from project.api.errors import error_response
 from project.auth.noauth import context_from_headers
+from project.errors import Unauthorized
 
-STRATEGIES = {"noauth": context_from_headers}
+
+def _noauth():
+    return lambda request: context_from_headers(request.META)
+
+
+def _keystone():
+    # Imported only in keystone mode: keystonemiddleware and oslo.config are heavy to load.
+    from project.auth.keystone import KeystoneAuth
+
+    return KeystoneAuth()
+
+
+STRATEGIES = {"noauth": _noauth, "keystone": _keystone}
 
 
 class RequestContextMiddleware:
-    """Attach `request.context` for every API request."""
+    """Attach `request.context` for every request, or answer 401 when the caller is unknown."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         try:
-            self.build = STRATEGIES[settings.AUTH_STRATEGY]
+            strategy = STRATEGIES[settings.AUTH_STRATEGY]
         except KeyError:
             raise ImproperlyConfigured(
                 f"AUTH_STRATEGY={settings.AUTH_STRATEGY!r} is not one of {sorted(STRATEGIES)}"
             ) from None
+        self.build = strategy()
 
     def __call__(self, request):
-        request.context = self.build(request.META)
+        try:
+            request.context = self.build(request)
+        except Unauthorized as error:
+            return error_response(401, error.message, request.META.get("HTTP_ACCEPT", ""),
+                                  getattr(error, "headers", None))
         return self.get_response(request)

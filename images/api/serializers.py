@@ -1,0 +1,41 @@
+"""Image and member bodies exactly as Glance v2 writes them."""
+from project.api.wire import isotime
+
+IMAGE_FIELDS = (
+    "name", "disk_format", "container_format", "visibility", "size", "virtual_size", "status", "checksum",
+    "protected", "min_ram", "min_disk", "owner", "os_hidden", "os_hash_algo", "os_hash_value",
+)
+
+
+def image_href(image_id, subresource=""):
+    return f"/v2/images/{image_id}/{subresource}" if subresource else f"/v2/images/{image_id}"
+
+
+def image_body(image):
+    """Custom properties flattened at top level, then every base field (null when unset).
+
+    Expects `properties` and `tags` prefetched (selectors.DETAIL_PREFETCH).
+    """
+    body = {prop.name: prop.value for prop in image.properties.all()}
+    body.update({field: getattr(image, field) for field in IMAGE_FIELDS})
+    body.update({
+        "id": image.pk,
+        "created_at": isotime(image.created_at),
+        "updated_at": isotime(image.updated_at),
+        "tags": [tag.value for tag in image.tags.all()],
+        "self": image_href(image.pk),
+        "file": image_href(image.pk, "file"),
+        "schema": "/v2/schemas/image",
+    })
+    return body
+
+
+def member_body(member):
+    return {
+        "member_id": member.member,
+        "image_id": member.image_id,
+        "status": member.status,
+        "created_at": isotime(member.created_at),
+        "updated_at": isotime(member.updated_at),
+        "schema": "/v2/schemas/member",
+    }

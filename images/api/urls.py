@@ -1,0 +1,16 @@
+from django.urls import path, re_path
+
+from images.api import views
+from images.schemas import DOCUMENTS
+
+IMAGE = "images/<str:image_id>"
+
+urlpatterns = [
+    path("images", views.ImageList.as_view()),
+    path(IMAGE, views.ImageDetail.as_view()),
+    path(f"{IMAGE}/file", views.ImageFile.as_view()),
+    re_path(r"^images/(?P<image_id>[^/]+)/actions/(?P<action>deactivate|reactivate)$", views.ImageAction.as_view()),
+    path(f"{IMAGE}/tags/<str:tag>", views.ImageTag.as_view()),
+    path(f"{IMAGE}/members", views.MemberList.as_view()),
+    path(f"{IMAGE}/members/<str:member_id>", views.MemberDetail.as_view()),
+] + [path(f"schemas/{name}", views.schema_document_view(document)) for name, document in DOCUMENTS.items()]

@@ -1,0 +1,237 @@
+"""Glance v2 image endpoints: thin views over selectors and services."""
+from django.http import FileResponse
+from rest_framework.response import Response
+
+from images import data, patch, selectors, services
+from images.api.ranges import requested_range
+from images.api.serializers import image_body, image_href, member_body
+from images.filters import ImageFilterSet
+from images.stores.base import CHUNK_SIZE
+from project.api.paging import page_links, parse_limit
+from project.api.parsers import GlanceJSONParser
+from project.api.views import GlanceView
+from project.errors import InvalidInput, NotFound, UnsupportedMediaType
+
+SORT_DIRS = ("asc", "desc")
+
+
+class ImagesView(GlanceView):
+    """Base of the image views: like Glance, a body sent to a method that takes none is a 400."""
+
+    body_methods = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        handled = hasattr(self, request.method.lower())  # else DRF answers 405 next
+        if handled and request.method not in self.body_methods and _has_body(request.META):
+            raise InvalidInput("A body is not expected with this request.")
+
+
+def _has_body(meta):
+    if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return True
+    try:
+        return int(meta.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        return False
+
+
+def schema_document_view(document):
+    class SchemaView(ImagesView):
+        def get(self, request):
+            return Response(document)
+
+    return SchemaView.as_view()
+
+
+# --- records ----------------------------------------------------------------
+
+class ImageList(ImagesView):
+    body_methods = ("POST",)
+
+    def get(self, request):
+        params = request.query_params
+        limit, order = parse_limit(params), _sort_order(params)
+        images = ImageFilterSet(params, context=self.caller).images()
+        marker = self._marker(params.get("marker"))
+        page = selectors.image_page(images, order, marker=marker, limit=limit)
+        next_marker = page[-1].pk if page and len(page) == limit else None
+        return Response({
+            "images": [image_body(image) for image in page],
+            **page_links("/v2/images", params, next_marker),
+            "schema": "/v2/schemas/images",
+        })
+
+    def _marker(self, marker_id):
+        if marker_id is None:
+            return None
+        try:
+            return selectors.image_get(self.caller, marker_id, detail=False)
+        except NotFound as exc:
+            raise InvalidInput(exc.message) from None
+
+    def post(self, request):
+        image = services.image_create(context=self.caller, document=self.json_body())
+        body = image_body(selectors.image_get(self.caller, image.pk))
+        return self.created(body, request.build_absolute_uri(image_href(image.pk)))
+
+
+def _sort_order(params):
+    """Glance's two sort syntaxes: sort_key/sort_dir (repeatable) or sort=key:dir,..."""
+    if "sort" in params:
+        if "sort_key" in params or "sort_dir" in params:
+            raise InvalidInput("Old and new sorting syntax cannot be combined")
+        pairs = [item.partition(":") for item in params["sort"].strip().split(",")]
+        keys = [_sort_key(key) for key, _, _ in pairs]
+        return selectors.ImageOrder.of(keys, [_sort_dir(direction or "desc") for _, _, direction in pairs])
+    keys = [_sort_key(key) for key in params.getlist("sort_key")]
+    dirs = [_sort_dir(direction) for direction in params.getlist("sort_dir")]
+    if len(dirs) > 1 and len(dirs) != len(keys):
+        raise InvalidInput("Number of sort dirs does not match the number of sort keys")
+    return selectors.ImageOrder.of(keys, dirs)
+
+
+def _sort_key(key):
+    if key.strip() not in selectors.SORT_KEYS:
+        raise InvalidInput(f"Invalid sort key: {key}. It must be one of the following: "
+                           f"{', '.join(selectors.SORT_KEYS)}.")
+    return key.strip()
+
+
+def _sort_dir(direction):
+    if direction.strip() not in SORT_DIRS:
+        raise InvalidInput(f"Invalid sort direction: {direction}")
+    return direction.strip()
+
+
+class PatchV20Parser(GlanceJSONParser):
+    media_type = patch.V20
+
+
+class PatchV21Parser(GlanceJSONParser):
+    media_type = patch.V21
+
+
+class ImageDetail(ImagesView):
+    body_methods = ("PATCH",)
+    parser_classes = [PatchV21Parser, PatchV20Parser]
+
+    def get(self, request, image_id):
+        return Response(image_body(selectors.image_get(self.caller, image_id)))
+
+    def patch(self, request, image_id):
+        media_type = patch.check_media_type(request.content_type)
+        changes = patch.parse_patch(request.data, media_type)
+        services.image_update(context=self.caller, image_id=image_id, changes=changes)
+        return Response(image_body(selectors.image_get(self.caller, image_id)))
+
+    def delete(self, request, image_id):
+        services.image_delete(context=self.caller, image_id=image_id)
+        return self.no_content()
+
+
+class ImageAction(ImagesView):
+    actions = {"deactivate": services.image_deactivate, "reactivate": services.image_reactivate}
+
+    def post(self, request, image_id, action):
+        self.actions[action](context=self.caller, image_id=image_id)
+        return self.no_content()
+
+
+class ImageTag(ImagesView):
+    def put(self, request, image_id, tag):
+        services.image_tag_add(context=self.caller, image_id=image_id, tag=tag)
+        return self.no_content()
+
+    def delete(self, request, image_id, tag):
+        services.image_tag_remove(context=self.caller, image_id=image_id, tag=tag)
+        return self.no_content()
+
+
+# --- data -------------------------------------------------------------------
+
+class ImageDataResponse(FileResponse):
+    block_size = CHUNK_SIZE
+
+
+class ImageFile(ImagesView):
+    body_methods = ("PUT",)
+    parser_classes = []
+
+    def get(self, request, image_id):
+        image = selectors.image_get(self.caller, image_id, detail=False)
+        data.ensure_downloadable(context=self.caller, image=image)
+        span = requested_range(request.headers, image.size) if image.location and image.size is not None else None
+        offset, length = span or (0, image.size)
+        readable = data.image_data_open(image=image, offset=offset, length=length)
+        if readable is None:
+            return self.no_content()
+        response = ImageDataResponse(readable, status=206 if span else 200, content_type="application/octet-stream")
+        response["Content-Length"] = str(length)
+        if span:
+            response["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{image.size}"
+        if image.checksum:
+            response["Content-MD5"] = image.checksum
+        return response
+
+    def put(self, request, image_id):
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type != "application/octet-stream":
+            raise UnsupportedMediaType(f"Invalid content type {content_type or None}")
+        data.image_upload(context=self.caller, image_id=image_id, stream=_body_stream(request),
+                          declared_size=_declared_size(request.META))
+        return self.no_content()
+
+
+def _body_stream(request):
+    """The raw request body: Django only reads Content-Length bytes, so chunked bodies come from the server."""
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return request.META["wsgi.input"]
+    return request._request
+
+
+def _declared_size(meta):
+    raw = meta.get("HTTP_X_OPENSTACK_IMAGE_SIZE")
+    if raw is None and "chunked" not in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+        raw = meta.get("CONTENT_LENGTH") or None
+    if raw is None:
+        return None
+    try:
+        size = int(raw)
+    except ValueError:
+        size = -1
+    if size < 0:
+        raise InvalidInput("Invalid or missing image size in request headers.")
+    return size
+
+
+# --- members ----------------------------------------------------------------
+
+class MemberList(ImagesView):
+    body_methods = ("POST",)
+
+    def get(self, request, image_id):
+        image = selectors.image_get(self.caller, image_id, detail=False)
+        members = selectors.members_listed(self.caller, image)
+        return Response({"members": [member_body(m) for m in members], "schema": "/v2/schemas/members"})
+
+    def post(self, request, image_id):
+        member = services.member_create(context=self.caller, image_id=image_id, document=self.json_body())
+        return Response(member_body(member))
+
+
+class MemberDetail(ImagesView):
+    body_methods = ("PUT",)
+
+    def get(self, request, image_id, member_id):
+        image = selectors.image_get(self.caller, image_id, detail=False)
+        return Response(member_body(selectors.member_shown(self.caller, image, member_id)))
+
+    def put(self, request, image_id, member_id):
+        member = services.member_update(context=self.caller, image_id=image_id, member_id=member_id,
+                                        document=self.json_body())
+        return Response(member_body(member))
+
+    def delete(self, request, image_id, member_id):
+        services.member_delete(context=self.caller, image_id=image_id, member_id=member_id)
+        return self.no_content()

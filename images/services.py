@@ -1,0 +1,316 @@
+"""Every write to images: records, patches, status changes, tags, sharing.
+
+Each service takes the caller's RequestContext, checks the rule that guards
+it, validates against the published schema and writes atomically; it raises
+project.errors exceptions and never leaves partial work. Image data
+(upload) is in data.py.
+"""
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from images import lifecycle, schemas, selectors
+from images.choices import NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, Status, Visibility
+from images.models import Image, ImageMember, ImageProperty, ImageTag
+from images.stores import registry
+from project.auth import policy
+from project.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+
+CREATE_FORBIDDEN = ("direct_url", "self", "file", "schema", "stores")
+CREATE_FIELDS = ("id", *WRITABLE_BASE)
+FORMAT_FIELDS = ("disk_format", "container_format")
+
+
+def locked_image(context, image_id):
+    """The image row, locked for this transaction; NotFound if `context` may not see it."""
+    return selectors.image_get(context, image_id, for_update=True)
+
+
+def _save(image, *fields):
+    image.updated_at = timezone.now()
+    image.save(update_fields=[*fields, "updated_at"] if fields else None)
+
+
+def _unique(values):
+    return list(dict.fromkeys(values))
+
+
+def _check_quota(count, before, limit, what):
+    if count > limit and count > before:
+        raise TooLarge(f"Maximum number of {what} exceeded. Attempted: {count}, Maximum: {limit}")
+
+
+# --- records ----------------------------------------------------------------
+
+@transaction.atomic
+def image_create(*, context, document):
+    """Register an image (status queued) from a POST body."""
+    _check_create_document(document)
+    fields = {key: document[key] for key in CREATE_FIELDS if key in document}
+    properties = {key: value for key, value in document.items() if key not in CREATE_FIELDS}
+    tags = _unique(fields.pop("tags", []))
+    fields.setdefault("owner", context.owner)
+    policy.enforce_image_owner_choice(context, fields["owner"])
+    policy.enforce_image_visibility(context, fields.get("visibility", Visibility.SHARED))
+    _check_minimums(fields)
+    _check_quota(len(properties), 0, settings.IMAGE_PROPERTY_QUOTA, "image properties")
+    _check_quota(len(tags), 0, settings.IMAGE_TAG_QUOTA, "image tags")
+    now = timezone.now()
+    image = Image(**{"id": str(uuid.uuid4()), **fields}, created_at=now, updated_at=now)
+    _insert(image)
+    ImageProperty.objects.bulk_create(ImageProperty(image=image, name=k, value=v) for k, v in properties.items())
+    ImageTag.objects.bulk_create(ImageTag(image=image, value=tag) for tag in tags)
+    return image
+
+
+def _check_create_document(document):
+    for key in CREATE_FORBIDDEN:
+        if key in document:
+            raise Forbidden(f"Attribute '{key}' is read-only.")
+    schemas.validate(schemas.IMAGE, document)
+    for key in document:
+        if key in CREATE_FIELDS:
+            continue
+        if key in READ_ONLY:
+            raise Forbidden(f"Attribute '{key}' is read-only.")
+        _check_property_name(key)
+
+
+def _check_property_name(name):
+    if len(name) > NAME_MAX_LENGTH:
+        raise InvalidInput(f"Custom property should not be greater than {NAME_MAX_LENGTH} characters.")
+    if name in RESERVED or name.startswith(RESERVED_PREFIX):
+        raise Forbidden(f"Attribute '{name}' is reserved.")
+
+
+INT_MAX = 2**31 - 1  # the columns are 32-bit on every database
+
+
+def _check_minimums(fields):
+    for name in ("min_disk", "min_ram"):
+        value = fields.get(name) or 0
+        if value < 0:
+            raise InvalidInput(f"Invalid value '{value}' for parameter '{name}': Cannot be a negative value.")
+        if value > INT_MAX:
+            raise InvalidInput(f"Invalid value '{value}' for parameter '{name}': Cannot be above {INT_MAX}.")
+
+
+def _insert(image):
+    if Image.objects.filter(pk=image.pk).exists():
+        raise Conflict(f"Image with identifier {image.pk} already exists!")
+    try:
+        with transaction.atomic():
+            image.save(force_insert=True)
+    except IntegrityError:
+        raise Conflict(f"Image with identifier {image.pk} already exists!") from None
+
+
+@transaction.atomic
+def image_update(*, context, image_id, changes):
+    """Apply parsed patch changes (images.patch.Change) all together or not at all."""
+    image = locked_image(context, image_id)
+    draft = _Draft(image)
+    for change in changes:
+        _authorize_change(context, image.owner, change)
+        if change.is_base:
+            _apply_base(context, draft, change)
+        else:
+            _apply_property(draft, change)
+    if changes:
+        draft.save()
+    return image
+
+
+def _authorize_change(context, owner, change):
+    if change.name == "visibility" and change.op != "remove":
+        policy.enforce_image_visibility(context, change.value)
+    policy.enforce_image(context, owner, "modify_image")
+
+
+def _apply_base(context, draft, change):
+    name, value, image = change.name, change.value, draft.image
+    if change.op == "add" and change.add_must_be_new:
+        raise Conflict(f"Property {name} already present.")
+    if name == "owner" and not context.is_admin:
+        raise Forbidden("Owner can't be updated by non admin.")
+    if name in FORMAT_FIELDS and image.status not in (Status.QUEUED, Status.IMPORTING):
+        raise Forbidden(f"Attribute {name} can be only replaced for a queued image.")
+    _check_minimums({name: value})
+    if name == "tags":
+        draft.tags = _unique(value)
+    else:
+        setattr(image, name, value)
+
+
+def _apply_property(draft, change):
+    name, properties = change.name, draft.properties
+    exists = name in properties
+    if change.op == "add" and exists and change.add_must_be_new:
+        raise Conflict(f"Property {name} already present.")
+    if change.op in ("replace", "remove") and not exists:
+        raise Conflict(f"Property {name} does not exist.")
+    if change.op == "remove":
+        del properties[name]
+    else:
+        properties[name] = change.value
+
+
+class _Draft:
+    """An image with its properties and tags, edited in memory and written once."""
+
+    def __init__(self, image):
+        self.image = image
+        self.old_properties = {p.name: p.value for p in image.properties.all()}
+        self.old_tags = [tag.value for tag in image.tags.all()]
+        self.properties, self.tags = dict(self.old_properties), list(self.old_tags)
+
+    def save(self):
+        _check_quota(len(self.properties), len(self.old_properties), settings.IMAGE_PROPERTY_QUOTA,
+                     "image properties")
+        _check_quota(len(self.tags), len(self.old_tags), settings.IMAGE_TAG_QUOTA, "image tags")
+        _save(self.image)
+        self._save_properties()
+        self._save_tags()
+
+    def _save_properties(self):
+        image, old, new = self.image, self.old_properties, self.properties
+        ImageProperty.objects.filter(image=image, name__in=[name for name in old if name not in new]).delete()
+        for name, value in new.items():
+            if name in old and old[name] != value:
+                ImageProperty.objects.filter(image=image, name=name).update(value=value)
+        ImageProperty.objects.bulk_create(
+            ImageProperty(image=image, name=name, value=value) for name, value in new.items() if name not in old)
+
+    def _save_tags(self):
+        image, old, new = self.image, self.old_tags, self.tags
+        ImageTag.objects.filter(image=image, value__in=[tag for tag in old if tag not in new]).delete()
+        ImageTag.objects.bulk_create(ImageTag(image=image, value=tag) for tag in new if tag not in old)
+
+
+@transaction.atomic
+def image_delete(*, context, image_id):
+    """Delete the record now and its data once the transaction commits."""
+    image = locked_image(context, image_id)
+    policy.enforce_image(context, image.owner, "delete_image")
+    if image.protected:
+        raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
+    lifecycle.transition(image, Status.DELETED)
+    location = image.location
+    image.delete()
+    if location:
+        transaction.on_commit(lambda: discard_data(location))
+
+
+def discard_data(location):
+    registry.store_for(location).delete(location)
+
+
+# --- status actions -----------------------------------------------------------
+
+@transaction.atomic
+def image_deactivate(*, context, image_id):
+    """active -> deactivated (data no longer downloadable by non-admins); a no-op when already so."""
+    return _toggle(context, image_id, "deactivate", Status.ACTIVE, Status.DEACTIVATED)
+
+
+@transaction.atomic
+def image_reactivate(*, context, image_id):
+    """deactivated -> active; a no-op when already active."""
+    return _toggle(context, image_id, "reactivate", Status.DEACTIVATED, Status.ACTIVE)
+
+
+def _toggle(context, image_id, action, source, target):
+    image = locked_image(context, image_id)
+    policy.enforce_image(context, image.owner, action)
+    if image.status == target:
+        return image
+    if image.status != source:
+        raise Forbidden(f"Not allowed to {action} image in status '{image.status}'")
+    lifecycle.transition(image, target)
+    _save(image, "status")
+    return image
+
+
+# --- tags -------------------------------------------------------------------
+
+@transaction.atomic
+def image_tag_add(*, context, image_id, tag):
+    schemas.validate(schemas.IMAGE, {"tags": [tag]})
+    image = locked_image(context, image_id)
+    policy.enforce_image(context, image.owner, "modify_image")
+    if ImageTag.objects.filter(image=image, value=tag).exists():
+        return
+    count = ImageTag.objects.filter(image=image).count() + 1
+    _check_quota(count, count - 1, settings.IMAGE_TAG_QUOTA, "image tags")
+    ImageTag.objects.create(image=image, value=tag)
+    _save(image)
+
+
+@transaction.atomic
+def image_tag_remove(*, context, image_id, tag):
+    image = locked_image(context, image_id)
+    policy.enforce_image(context, image.owner, "modify_image")
+    deleted, _ = ImageTag.objects.filter(image=image, value=tag).delete()
+    if not deleted:
+        raise NotFound(f"Tag {tag} not found on image {image.pk}.")
+    _save(image)
+
+
+# --- members ----------------------------------------------------------------
+
+def _require_shared(image, action):
+    if image.visibility != Visibility.SHARED:
+        raise Forbidden(f"Not allowed to {action} members for image {image.pk}: only shared images have members.")
+
+
+@transaction.atomic
+def member_create(*, context, image_id, document):
+    """Share an image with a project (membership starts pending)."""
+    member_id = _member_id(document)
+    image = locked_image(context, image_id)
+    _require_shared(image, "create")
+    policy.enforce_image(context, image.owner, "add_member")
+    if ImageMember.objects.filter(image=image, member=member_id).exists():
+        raise Conflict(f"Member {member_id} is duplicated for image {image.pk}")
+    count = ImageMember.objects.filter(image=image).count() + 1
+    _check_quota(count, count - 1, settings.IMAGE_MEMBER_QUOTA, "image members")
+    now = timezone.now()
+    return ImageMember.objects.create(image=image, member=member_id, created_at=now, updated_at=now)
+
+
+def _member_id(document):
+    if "member" not in document:
+        raise InvalidInput("Member to be added not specified")
+    member_id = document["member"]
+    if not member_id:
+        raise InvalidInput("Member can't be empty")
+    if not isinstance(member_id, str) or len(member_id) > 255:
+        raise InvalidInput('Expected a member in the form: {"member": "project_id"}, at most 255 characters.')
+    return member_id
+
+
+@transaction.atomic
+def member_update(*, context, image_id, member_id, document):
+    """The member project accepts or rejects (or resets to pending) a shared image."""
+    if "status" not in document:
+        raise InvalidInput("Status not specified")
+    image = locked_image(context, image_id)
+    _require_shared(image, "update")
+    membership = selectors.member_get(context, image, member_id)
+    policy.enforce_member_answer(context, member_id)
+    schemas.validate(schemas.MEMBER, {"status": document["status"]})
+    membership.status = document["status"]
+    membership.updated_at = timezone.now()
+    membership.save(update_fields=["status", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def member_delete(*, context, image_id, member_id):
+    image = locked_image(context, image_id)
+    _require_shared(image, "delete")
+    membership = selectors.member_get(context, image, member_id)
+    policy.enforce_image(context, image.owner, "delete_member")
+    membership.delete()
