@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from images import lifecycle, selectors
+from images import lifecycle, recovery, selectors
 from images.choices import Status
 from images.models import Image
 from images.stores import registry
@@ -59,6 +59,7 @@ def _begin(context, image_id):
     image = selectors.image_get(context, image_id, for_update=True)
     policy.enforce_image(context, image.owner, "upload_image")
     lifecycle.transition(image, Status.SAVING)
+    image.upload_holder = recovery.this_process()
     _save(image)
 
 
@@ -97,6 +98,8 @@ def _finish(image_id, stored, store):
 
 
 def _save(image):
+    if image.status != Status.SAVING:
+        image.upload_holder = None
     image.updated_at = timezone.now()
     image.save()
 

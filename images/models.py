@@ -28,6 +28,9 @@ class Image(models.Model):
     os_hidden = models.BooleanField(default=False)
     # Where the data lives (a store URI); never shown to clients.
     location = models.TextField(null=True, blank=True)
+    # "host:pid" of the process streaming data in while status is saving, so a
+    # restarted worker can tell an upload whose process died from a live one.
+    upload_holder = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -9,3 +9,10 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
 
 def on_starting(server):
     server.log.info("Glance-compatible API starting")
+
+
+def post_worker_init(worker):
+    # A worker that replaces one killed mid-upload undoes that upload before serving.
+    from images.recovery import uploads_recover
+
+    uploads_recover()

@@ -103,5 +103,8 @@ class Store(ABC):
         """A readable (read(n), close()) over `length` bytes from `offset`; DataNotFound if absent."""
 
     @abstractmethod
+    def discard_partial(self, image_id):
+        """Remove what an upload of `image_id` cut short by a crash left behind (nothing by default)."""
+
     def delete(self, location):
         """Remove the data at `location`; absent data is not an error."""

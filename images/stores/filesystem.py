@@ -80,6 +80,10 @@ class FilesystemStore(Store):
     def delete(self, location):
         _remove(self._path(location))
 
+    def discard_partial(self, image_id):
+        for temporary in self.directory.glob(f".{image_id}.*.part"):
+            _remove(temporary)
+
     def _path(self, location):
         parsed = urlparse(location)
         path = Path(unquote(parsed.path)).resolve()

@@ -1,0 +1,63 @@
+"""Uploads whose process died: found on restart and undone, never left half-done.
+
+An upload records which process streams it (`upload_holder`). When a worker
+starts, every image still `saving` on behalf of a process of this host that
+no longer exists goes back to `queued`, and the partial data its store kept
+is removed, so the client can upload again.
+"""
+import logging
+import os
+import socket
+
+from django.db import transaction
+
+from images import lifecycle
+from images.choices import Status
+from images.models import Image
+from images.stores import registry
+
+log = logging.getLogger(__name__)
+
+
+def this_process():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _holder_is_dead(holder, host):
+    holder_host, _, pid = (holder or "").rpartition(":")
+    if holder_host != host:
+        return False  # another API node's upload: only that node can tell
+    return not pid.isdigit() or not _process_alive(int(pid))
+
+
+def uploads_recover():
+    """Return uploads of dead processes of this host to queued; return how many."""
+    host = socket.gethostname()
+    stalled = [image.pk for image in Image.objects.filter(status=Status.SAVING).only("pk", "upload_holder")
+               if _holder_is_dead(image.upload_holder, host)]
+    for image_id in stalled:
+        _requeue(image_id)
+    if stalled:
+        log.warning("Returned %d interrupted upload(s) to queued: %s", len(stalled), ", ".join(stalled))
+    return len(stalled)
+
+
+@transaction.atomic
+def _requeue(image_id):
+    image = Image.objects.select_for_update().filter(pk=image_id, status=Status.SAVING).first()
+    if image is None:
+        return
+    lifecycle.transition(image, Status.QUEUED)
+    image.upload_holder = None
+    image.save()
+    registry.default_store().discard_partial(image_id)
