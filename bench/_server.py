@@ -5,12 +5,10 @@ measure and exercise exactly what `make run` starts: project/gunicorn.conf.py, r
 worker processes, a fresh SQLite database.
 """
 import http.client
-import json
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -108,6 +106,11 @@ class LiveServer:
             self._process.wait()
 
     @property
+    def pid(self):
+        """The gunicorn master's process id (its workers are its children)."""
+        return self._process.pid if self._process else None
+
+    @property
     def crashed(self):
         return self._process is not None and self._process.poll() is not None
 
@@ -127,29 +130,3 @@ class LiveServer:
 
     def __exit__(self, *exc_info):
         self.stop()
-
-
-def load_namespace_files(server, directory):
-    """Create every Glance-format namespace file in `directory` through the API."""
-    files = sorted(Path(directory).glob("*.json"))
-    host, port = server.url.removeprefix("http://").split(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    for path in files:
-        connection.request("POST", "/v2/metadefs/namespaces", body=path.read_bytes(),
-                           headers={"Content-Type": "application/json"})
-        response = connection.getresponse()
-        body = response.read()
-        if response.status != 201:
-            raise ServerError(f"loading {path.name}: HTTP {response.status} {body[:500]!r}")
-    connection.close()
-    return len(files)
-
-
-if __name__ == "__main__":
-    # Handy by hand: python bench/_server.py /tmp/somewhere  (Ctrl-C stops it)
-    with LiveServer(sys.argv[1] if len(sys.argv) > 1 else "/tmp/glance-live") as live:
-        print(live.url, json.dumps({"log": str(live.log_path)}))
-        try:
-            signal.pause()
-        except KeyboardInterrupt:
-            pass
