@@ -8,10 +8,11 @@ def database_config(url, data_dir, busy_timeout):
     if not url:
         Path(data_dir).mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{Path(data_dir) / 'glance.sqlite3'}"
-    config = dj_database_url.parse(url, conn_max_age=60)
+    # Connections are kept between requests: opening one (and, on SQLite,
+    # re-reading the schema) costs more than a whole small request.
+    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     engine = config["ENGINE"]
     if engine.endswith("sqlite3"):
-        config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {
             # Several workers write at once: take the write lock when the
             # transaction starts (no lock upgrade deadlock) and wait for it.

@@ -14,17 +14,28 @@ def _stamps(row):
     return {"created_at": isotime(row.created_at), "updated_at": isotime(row.updated_at)}
 
 
-def association_body(association):
+def association_body(name, prefix, properties_target, created_at, updated_at):
     return without_nulls({
-        "name": association.resource_type.name,
-        "prefix": association.prefix,
-        "properties_target": association.properties_target,
-        **_stamps(association),
+        "name": name,
+        "prefix": prefix,
+        "properties_target": properties_target,
+        "created_at": isotime(created_at),
+        "updated_at": isotime(updated_at),
     })
 
 
-def namespace_body(namespace, *, detail=False, resource_type=None):
-    associations = [association_body(a) for a in namespace.resource_type_associations.all()]
+def association_bodies(rows):
+    """Bodies of association rows from selectors.association_rows."""
+    return [association_body(**row) for row in rows]
+
+
+def association_model_body(association):
+    return association_body(association.resource_type.name, association.prefix, association.properties_target,
+                            association.created_at, association.updated_at)
+
+
+def namespace_body(namespace, associations, *, detail=False, resource_type=None):
+    """`associations`: the namespace's resource type associations, as bodies."""
     body = without_nulls({
         "namespace": namespace.namespace,
         "display_name": namespace.display_name,

@@ -21,10 +21,12 @@ class NamespaceList(GlanceView):
         namespaces = self._filtered(params)
         if marker is not None:
             namespaces = after_marker(namespaces, keys, selectors.namespace_get(self.caller, marker), sort_dir)
-        page = list(ordered(namespaces, keys, sort_dir).prefetch_related(selectors.ASSOCIATIONS)[:limit])
+        page = list(ordered(namespaces, keys, sort_dir)[:limit])
+        associations = selectors.association_rows([namespace.id for namespace in page])
         next_marker = page[-1].namespace if page and len(page) == limit else None
         return Response({
-            "namespaces": [wire.namespace_body(namespace) for namespace in page],
+            "namespaces": [wire.namespace_body(namespace, wire.association_bodies(associations[namespace.id]))
+                           for namespace in page],
             **page_links(wire.NAMESPACES_PATH, params, next_marker),
             "schema": "/v2/schemas/metadefs/namespaces",
         })
@@ -46,18 +48,25 @@ class NamespaceList(GlanceView):
     def post(self, request):
         namespace = services.namespace_create(context=self.caller, document=self.json_body())
         namespace = selectors.namespace_get(self.caller, namespace.namespace, detail=True)
-        return self.created(wire.namespace_body(namespace, detail=True), wire.namespace_href(namespace.namespace))
+        return self.created(detail_body(namespace), wire.namespace_href(namespace.namespace))
+
+
+def detail_body(namespace, resource_type=None):
+    """The namespace with everything in it (prefetched by selectors.namespace_get(detail=True))."""
+    associations = [wire.association_model_body(a) for a in namespace.resource_type_associations.all()]
+    return wire.namespace_body(namespace, associations, detail=True, resource_type=resource_type)
 
 
 class NamespaceDetail(GlanceView):
     def get(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace, detail=True)
-        return Response(wire.namespace_body(found, detail=True, resource_type=request.query_params.get("resource_type")))
+        return Response(detail_body(found, request.query_params.get("resource_type")))
 
     def put(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace)
         updated = services.namespace_replace(context=self.caller, namespace=found, document=self.json_body())
-        return Response(wire.namespace_body(updated))
+        rows = selectors.association_rows([updated.id])[updated.id]
+        return Response(wire.namespace_body(updated, wire.association_bodies(rows)))
 
     def delete(self, request, namespace):
         services.namespace_delete(context=self.caller, namespace=selectors.namespace_get(self.caller, namespace))
@@ -208,14 +217,13 @@ class ResourceTypeList(GlanceView):
 class AssociationList(GlanceView):
     def get(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace)
-        return Response({"resource_type_associations": [
-            wire.association_body(a) for a in found.resource_type_associations.select_related("resource_type")
-        ]})
+        rows = selectors.association_rows([found.id])[found.id]
+        return Response({"resource_type_associations": wire.association_bodies(rows)})
 
     def post(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace)
         association = services.association_create(context=self.caller, namespace=found, document=self.json_body())
-        return self.created(wire.association_body(association))
+        return self.created(wire.association_model_body(association))
 
 
 class AssociationDetail(GlanceView):
