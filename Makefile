@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 9292
 WORKERS ?= 4
 
-.PHONY: run test test-mariadb system-packages browser-packages clean
+.PHONY: run test test-mariadb system-packages browser-packages keystone keystone-stop test-keystone clean
 
 # Debian packages mysqlclient builds against (it has no Linux wheel); installed only when missing.
 system-packages:
@@ -44,6 +44,16 @@ test: $(BIN)/.installed browser-packages
 # The same suite against MariaDB; DATABASE_URL names a throwaway database that pytest-django creates and drops.
 test-mariadb: $(BIN)/.installed browser-packages
 	DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/glance_ci_$$$$} $(BIN)/python -m pytest
+
+# A local Keystone + memcached; then: set -a; . /tmp/glance-keystone/keystone.env; set +a; make run
+keystone:
+	.ci/keystone/start http://$(HOST):$(PORT)
+
+keystone-stop:
+	.ci/keystone/stop
+
+test-keystone: $(BIN)/.installed
+	KEYSTONE_REQUIRED=1 $(BIN)/python -m pytest tests/keystone tests/auth
 
 clean:
 	rm -rf $(VENV) data

@@ -1,0 +1,167 @@
+"""The service in AUTH_STRATEGY=keystone against the real Keystone of .ci/keystone/start.
+
+Keystone is found through $KEYSTONE_HOME/keystone.env (written by the start script). When it
+is not answering the tests are skipped, unless KEYSTONE_REQUIRED is set: then the start
+script is run here (CI sets it), and a failure to start fails the session.
+"""
+from http import client as http_client
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+
+from bench._server import ROOT, LiveServer
+from tests.e2e.conftest import Cli, client_env  # noqa: F401  (client_env is a fixture)
+
+KEYSTONE_HOME = Path(os.environ.get("KEYSTONE_HOME", "/tmp/glance-keystone"))
+START = ROOT / ".ci" / "keystone" / "start"
+# Short, so the revocation test can wait it out.
+TOKEN_CACHE_TIME = 5
+_SERVER = pytest.StashKey[LiveServer]()
+
+
+def _read_env_file(path):
+    values = {}
+    for line in path.read_text().splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        if name:
+            values[name] = value
+    return values
+
+
+def _answers(url):
+    parts = urlsplit(url)
+    try:
+        connection = http_client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+        connection.request("GET", parts.path)
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def _run_start(*args):
+    result = subprocess.run([str(START), *args], capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "KEYSTONE_HOME": str(KEYSTONE_HOME)})
+    if result.returncode:
+        pytest.fail(f"{START} {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def keystone_env():
+    """keystone.env: our service's settings (AUTH_STRATEGY=keystone, KEYSTONE_AUTH_URL, the
+    service user, memcached) for a Keystone that answers."""
+    env_file = KEYSTONE_HOME / "keystone.env"
+    running = env_file.exists() and _answers(_read_env_file(env_file)["KEYSTONE_AUTH_URL"])
+    if not running:
+        if not os.environ.get("KEYSTONE_REQUIRED"):
+            pytest.skip(f"Keystone is not running (no answer per {env_file}); start it with "
+                        f".ci/keystone/start, or set KEYSTONE_REQUIRED=1 to have the tests start it")
+        _run_start()
+    return _read_env_file(env_file)
+
+
+@pytest.fixture(scope="session")
+def keystone_service(request, keystone_env, tmp_path_factory):
+    """Our service under gunicorn validating tokens with Keystone; the catalog's image
+    endpoints point at it, so clients that only know OS_AUTH_URL find it."""
+    server = LiveServer(tmp_path_factory.mktemp("keystone-live"), workers=2, extra_env={
+        **keystone_env, "KEYSTONE_TOKEN_CACHE_TIME": str(TOKEN_CACHE_TIME)}).start()
+    request.config.stash[_SERVER] = server
+    try:
+        _run_start(server.url)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test's report carries the server's log tail (requests, auth_token's verdicts)."""
+    report = (yield).get_result()
+    server = item.config.stash.get(_SERVER, None)
+    if server is not None and report.failed:
+        report.sections.append(("gunicorn log (tail)", server.log()[-6000:]))
+
+
+@dataclass
+class Identity:
+    """One Keystone user, as the env file .ci/keystone/start wrote for it."""
+    name: str
+    os_env: dict
+
+    def session(self):
+        env = self.os_env
+        auth = v3.Password(auth_url=env["OS_AUTH_URL"], username=env["OS_USERNAME"], password=env["OS_PASSWORD"],
+                           project_name=env["OS_PROJECT_NAME"], user_domain_name=env["OS_USER_DOMAIN_NAME"],
+                           project_domain_name=env["OS_PROJECT_DOMAIN_NAME"])
+        return ks_session.Session(auth=auth)
+
+    def new_token(self):
+        return self.session().get_token()
+
+    def project_id(self):
+        return self.session().get_project_id()
+
+
+@pytest.fixture(scope="session")
+def identities(keystone_env):
+    return {path.stem: Identity(path.stem, _read_env_file(path)) for path in (KEYSTONE_HOME / "env").glob("*.env")}
+
+
+@pytest.fixture(scope="session")
+def tokens(identities):
+    """One token per user for the session (tests that revoke get their own)."""
+    return {name: identity.new_token() for name, identity in identities.items()}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http_client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Http:
+    """Plain HTTP to the live service: the caller's token or none, JSON error bodies."""
+
+    def __init__(self, base_url):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+
+    def __call__(self, method, path, token=None, body=None, headers=None):
+        sent = {"Accept": "application/json", **(headers or {})}
+        if token is not None:
+            sent["X-Auth-Token"] = token
+        if body is not None:
+            sent["Content-Type"] = "application/json"
+            body = json.dumps(body)
+        connection = http_client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            return Reply(response.status, response.headers, response.read())
+        finally:
+            connection.close()
+
+
+@pytest.fixture(scope="session")
+def http(keystone_service):
+    return Http(keystone_service.url)
+
+
+@pytest.fixture(scope="session")
+def os_cli(keystone_service, client_env, identities):  # noqa: F811  (client_env is the imported fixture)
+    """`os_cli(program, user)`: a client CLI whose only configuration is that user's OS_* variables."""
+    def make(program, user):
+        return Cli(program, [], {**client_env, **identities[user].os_env})
+    return make
