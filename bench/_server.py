@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -32,10 +34,11 @@ class LiveServer:
         self.data_dir = Path(data_dir)
         self.workers = workers
         self.log_path = self.data_dir / "gunicorn.log"
+        self.database = ThrowawayDatabase.for_environment(self.data_dir)
         self.env = {
             **os.environ,
             "GLANCE_DATA_DIR": str(self.data_dir),
-            "DATABASE_URL": f"sqlite:///{self.data_dir / 'glance.sqlite3'}",
+            "DATABASE_URL": self.database.url,
             "DJANGO_SETTINGS_MODULE": "project.settings",
             **(extra_env or {}),
         }
@@ -53,6 +56,7 @@ class LiveServer:
 
     def start(self, timeout=30):
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.database.create()
         self.manage("migrate", "--noinput", "-v0")
         # The listening socket is made here and inherited by gunicorn: the port is
         # known before the server starts and no other process can take it in between
@@ -96,14 +100,14 @@ class LiveServer:
 
     def stop(self, timeout=15):
         """Stop gracefully; kill the server's own process group if it hangs."""
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self._process.pid, signal.SIGKILL)
-            self._process.wait()
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+        self.database.drop()
 
     @property
     def pid(self):
@@ -130,3 +134,42 @@ class LiveServer:
 
     def __exit__(self, *exc_info):
         self.stop()
+
+
+class ThrowawayDatabase:
+    """The server's own database: SQLite in its data directory, or, when the suite
+    runs against MariaDB (DATABASE_URL=mysql://...), a fresh database on that server
+    created for it and dropped afterwards."""
+
+    def __init__(self, url, mysql_name=None):
+        self.url = url
+        self.mysql_name = mysql_name
+
+    @classmethod
+    def for_environment(cls, data_dir):
+        base = os.environ.get("DATABASE_URL", "")
+        if not base.startswith("mysql"):
+            return cls(f"sqlite:///{Path(data_dir) / 'glance.sqlite3'}")
+        name = f"glance_live_{uuid.uuid4().hex[:12]}"
+        return cls(urlunsplit(urlsplit(base)._replace(path=f"/{name}")), name)
+
+    def _execute(self, statement):
+        import MySQLdb
+
+        parts = urlsplit(self.url)
+        connection = MySQLdb.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
+                                     password=parts.password or "")
+        try:
+            connection.cursor().execute(statement)
+        finally:
+            connection.close()
+
+    def create(self):
+        if self.mysql_name:
+            # Binary collation: names are case-sensitive, as on SQLite and in Glance.
+            self._execute(f"CREATE DATABASE IF NOT EXISTS {self.mysql_name} CHARACTER SET utf8mb4 "
+                          "COLLATE utf8mb4_bin")
+
+    def drop(self):
+        if self.mysql_name:
+            self._execute(f"DROP DATABASE IF EXISTS {self.mysql_name}")
