@@ -1,4 +1,11 @@
 """gunicorn settings for `make run` and the end-to-end tests."""
+from pathlib import Path
+
+from project.env import read_all
+
+# One control socket per data directory (gunicorn's default is one per user,
+# which two servers on one machine would fight over).
+control_socket = str(Path(read_all()["GLANCE_DATA_DIR"]) / "gunicorn.ctl")
 # Image data streams for as long as it takes; a sync worker must not be killed mid-transfer.
 timeout = 0
 worker_class = "gthread"
