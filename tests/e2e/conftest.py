@@ -3,10 +3,12 @@
 Nothing here touches pytest-django's test database: the tests talk to a subprocess over
 HTTP, exactly as a user's client would.
 """
+import hashlib
 import os
 import shlex
 import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +100,28 @@ def glance(live_service, client_env):
     """python-glanceclient's `glance` CLI pointed at the live server; no Keystone needed
     because an image URL plus a token makes glanceclient skip authentication."""
     return Cli("glance", ["--os-image-url", live_service.url, "--os-auth-token", "e2e-token"], client_env)
+
+
+@pytest.fixture(scope="session")
+def openstack(live_service, client_env):
+    """python-openstackclient's `openstack` CLI pointed at the live server without Keystone:
+    keystoneauth's `none` plugin sends a dummy token to a fixed endpoint (every service's)."""
+    return Cli("openstack", ["--os-auth-type", "none", "--os-endpoint", live_service.url,
+                             "--os-image-api-version", "2"], client_env)
+
+
+@dataclass
+class ImageFile:
+    path: Path
+    data: bytes
+    md5: str
+    sha512: str
+
+
+@pytest.fixture
+def image_file(tmp_path):
+    """A few MB of random bytes in a file, with the digests the server must report."""
+    data = os.urandom(3 * 1024 * 1024 + 12345)
+    path = tmp_path / "image.img"
+    path.write_bytes(data)
+    return ImageFile(path, data, hashlib.md5(data).hexdigest(), hashlib.sha512(data).hexdigest())
