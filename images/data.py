@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from images import lifecycle, recovery, selectors
+from images import lifecycle, quotas, recovery, selectors
 from images.choices import Status
 from images.models import Image
 from images.stores import registry
@@ -37,30 +37,52 @@ def image_upload(*, context, image_id, stream, declared_size=None):
 
     Raises Conflict (409) unless the image is queued, InvalidInput (400) when
     formats are unset, the stream breaks or its length differs from
-    `declared_size`, TooLarge (413) beyond IMAGE_SIZE_CAP, Gone (410) when
+    `declared_size`, TooLarge (413) beyond IMAGE_SIZE_CAP or the owner's
+    quotas (the image stays queued, no data kept), Gone (410) when
     the image was deleted during the upload, StoreUnavailable (503) when
     the store fails.
     """
     cap = settings.IMAGE_SIZE_CAP
     if declared_size is not None and declared_size > cap:
         raise TooLarge(f"The incoming image is too large: {declared_size} bytes, the limit is {cap}.")
-    _begin(context, image_id)
+    owner, allowance = _begin(context, image_id, declared_size)
     try:
         store = registry.default_store()
-        stored = _store_add(store, image_id, stream, cap, declared_size)
+        if allowance is not None and allowance < cap:
+            stored = _store_add_within_quota(store, image_id, stream, owner, allowance, declared_size)
+        else:
+            stored = _store_add(store, image_id, stream, cap, declared_size)
     except BaseException:
         _abandon(image_id)
         raise
-    return _finish(image_id, stored, store)
+    try:
+        return _finish(image_id, stored, store)
+    except TooLarge:
+        _abandon(image_id)
+        raise
 
 
 @transaction.atomic
-def _begin(context, image_id):
+def _begin(context, image_id, declared_size):
+    """queued -> saving; returns the owner and the bytes its size quota still allows (None: no limit)."""
     image = selectors.image_get(context, image_id, for_update=True)
-    policy.enforce_image(context, image.owner, "upload_image")
+    policy.enforce_image(context, "upload_image", image)
+    quotas.enforce_uploading(image.owner)
+    allowance = quotas.upload_allowance(image.owner, declared_size)
     lifecycle.transition(image, Status.SAVING)
     image.upload_holder = recovery.this_process()
     _save(image)
+    return image.owner, allowance
+
+
+def _store_add_within_quota(store, image_id, stream, owner, allowance, declared_size):
+    try:
+        return _store_add(store, image_id, stream, allowance, declared_size)
+    except TooLarge as exc:
+        if isinstance(exc.__cause__, OSError):  # the store's disk is full: not the quota
+            raise
+        used = settings.IMAGE_SIZE_TOTAL_QUOTA * quotas.MiB - allowance
+        raise quotas.size_over_limit(owner, used, allowance + 1) from exc
 
 
 def _store_add(store, image_id, stream, cap, declared_size):
@@ -90,6 +112,11 @@ def _finish(image_id, stored, store):
         store.delete(stored.location)
         raise Gone(f"Image {image_id} could not be found after upload. The image may have been deleted "
                    "during the upload, cleaning up the chunks uploaded.")
+    try:
+        quotas.enforce_stored_size(image.owner, stored.size)
+    except TooLarge:
+        store.delete(stored.location)
+        raise
     image.size, image.checksum, image.location = stored.size, stored.checksum, stored.location
     image.os_hash_algo, image.os_hash_value = stored.hash_algo, stored.hash_value
     lifecycle.transition(image, Status.ACTIVE)
@@ -105,7 +132,8 @@ def _save(image):
 
 
 def ensure_downloadable(*, context, image):
-    """Forbidden (403) for a deactivated image unless the caller is an admin."""
+    """Forbidden (403) unless download_image allows it, and for a deactivated image unless the caller is an admin."""
+    policy.enforce_image(context, "download_image", image)
     if image.status == Status.DEACTIVATED and not context.is_admin:
         raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
 

@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 
 from images.choices import MemberStatus, Status, Visibility
 from images.models import Image, ImageMember, ImageProperty, ImageTag
+from project.auth import policy
 from project.errors import Forbidden, NotFound
 
 DETAIL_PREFETCH = (
@@ -126,7 +127,7 @@ def images_visible_to(context):
 
 
 def image_get(context, image_id, *, for_update=False, detail=True):
-    """The image if `context` may see it; NotFound otherwise (never Forbidden).
+    """The image if `context` may see it (and get_image allows it); NotFound otherwise (never Forbidden).
 
     `detail` prefetches what image_body needs; a locked row never does.
     """
@@ -136,9 +137,11 @@ def image_get(context, image_id, *, for_update=False, detail=True):
     elif detail:
         images = images.prefetch_related(*DETAIL_PREFETCH)
     try:
-        return images.get(pk=image_id)
+        image = images.get(pk=image_id)
     except Image.DoesNotExist:
         raise NotFound(f"No image found with ID {image_id}") from None
+    policy.enforce_image(context, "get_image", image)
+    return image
 
 
 def image_page(queryset, order, *, marker=None, limit):
@@ -158,21 +161,32 @@ def members_visible_to(context, image):
 
 
 def member_get(context, image, member_id):
+    """One membership, if get_member allows (Forbidden) and the caller may see it (NotFound)."""
+    policy.enforce_image(context, "get_member", image)
     try:
         return members_visible_to(context, image).get(member=member_id)
     except ImageMember.DoesNotExist:
-        raise NotFound(f"{member_id} not found in the member list of the image {image.id}.") from None
+        raise NotFound(_member_not_found(image, member_id)) from None
+
+
+def _member_not_found(image, member_id):
+    return f"{member_id} not found in the member list of the image {image.pk}."
 
 
 def members_listed(context, image):
-    """GET .../members: Forbidden unless the image is shared."""
+    """GET .../members: Forbidden unless the image is shared and get_members allows it."""
     if image.visibility != Visibility.SHARED:
         raise Forbidden(f"Not allowed to list members for image {image.pk}: only shared images have members.")
+    policy.enforce_image(context, "get_members", image)
     return members_visible_to(context, image)
 
 
 def member_shown(context, image, member_id):
-    """GET .../members/<id>: NotFound unless the image is shared and the caller may see the membership."""
+    """GET .../members/<id>: NotFound unless the image is shared and the caller may see the membership
+    (as in Glance, a refusal is a 404 here, not to tell which memberships exist)."""
     if image.visibility != Visibility.SHARED:
-        raise NotFound(f"{member_id} not found in the member list of the image {image.pk}.")
-    return member_get(context, image, member_id)
+        raise NotFound(_member_not_found(image, member_id))
+    try:
+        return member_get(context, image, member_id)
+    except Forbidden:
+        raise NotFound(_member_not_found(image, member_id)) from None

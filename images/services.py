@@ -11,12 +11,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from images import lifecycle, schemas, selectors
+from images import lifecycle, quotas, schemas, selectors
 from images.choices import NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, Status, Visibility
 from images.models import Image, ImageMember, ImageProperty, ImageTag
 from images.stores import registry
-from project.auth import policy
-from project.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
+from project.auth import policy, property_protections
+from project.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 CREATE_FORBIDDEN = ("direct_url", "self", "file", "schema", "stores")
 CREATE_FIELDS = ("id", *WRITABLE_BASE)
@@ -37,11 +37,6 @@ def _unique(values):
     return list(dict.fromkeys(values))
 
 
-def _check_quota(count, before, limit, what):
-    if count > limit and count > before:
-        raise TooLarge(f"Maximum number of {what} exceeded. Attempted: {count}, Maximum: {limit}")
-
-
 # --- records ----------------------------------------------------------------
 
 @transaction.atomic
@@ -52,11 +47,13 @@ def image_create(*, context, document):
     properties = {key: value for key, value in document.items() if key not in CREATE_FIELDS}
     tags = _unique(fields.pop("tags", []))
     fields.setdefault("owner", context.owner)
-    policy.enforce_image_owner_choice(context, fields["owner"])
-    policy.enforce_image_visibility(context, fields.get("visibility", Visibility.SHARED))
+    policy.enforce_image_create(context, fields["owner"], fields.get("visibility", Visibility.SHARED))
+    for name in properties:
+        property_protections.enforce(context, name, "create")
     _check_minimums(fields)
-    _check_quota(len(properties), 0, settings.IMAGE_PROPERTY_QUOTA, "image properties")
-    _check_quota(len(tags), 0, settings.IMAGE_TAG_QUOTA, "image tags")
+    quotas.check_per_image(len(properties), 0, settings.IMAGE_PROPERTY_QUOTA, "properties")
+    quotas.check_per_image(len(tags), 0, settings.IMAGE_TAG_QUOTA, "tags")
+    quotas.enforce_image_count(fields["owner"])
     now = timezone.now()
     image = Image(**{"id": str(uuid.uuid4()), **fields}, created_at=now, updated_at=now)
     _insert(image)
@@ -113,20 +110,25 @@ def image_update(*, context, image_id, changes):
     image = locked_image(context, image_id)
     draft = _Draft(image)
     for change in changes:
-        _authorize_change(context, image.owner, change)
+        _authorize_change(context, image, change)
         if change.is_base:
             _apply_base(context, draft, change)
         else:
-            _apply_property(draft, change)
+            _apply_property(context, draft, change)
     if changes:
         draft.save()
     return image
 
 
-def _authorize_change(context, owner, change):
+def _authorize_change(context, image, change):
+    # As Glance: each change is checked, a new visibility by its own rule first.
     if change.name == "visibility" and change.op != "remove":
-        policy.enforce_image_visibility(context, change.value)
-    policy.enforce_image(context, owner, "modify_image")
+        policy.enforce_visibility(context, change.value, policy.ImageTarget(context, image))
+    _ensure_modifiable(context, image)
+
+
+def _ensure_modifiable(context, image):
+    policy.enforce_image(context, "modify_image", image)
 
 
 def _apply_base(context, draft, change):
@@ -144,16 +146,19 @@ def _apply_base(context, draft, change):
         setattr(image, name, value)
 
 
-def _apply_property(draft, change):
+def _apply_property(context, draft, change):
+    # A property the caller may not read does not exist for it (property protections).
     name, properties = change.name, draft.properties
-    exists = name in properties
+    exists = name in properties and property_protections.allows(context, name, "read")
     if change.op == "add" and exists and change.add_must_be_new:
         raise Conflict(f"Property {name} already present.")
     if change.op in ("replace", "remove") and not exists:
         raise Conflict(f"Property {name} does not exist.")
     if change.op == "remove":
+        property_protections.enforce(context, name, "delete")
         del properties[name]
     else:
+        property_protections.enforce(context, name, "update" if exists else "create")
         properties[name] = change.value
 
 
@@ -167,9 +172,9 @@ class _Draft:
         self.properties, self.tags = dict(self.old_properties), list(self.old_tags)
 
     def save(self):
-        _check_quota(len(self.properties), len(self.old_properties), settings.IMAGE_PROPERTY_QUOTA,
-                     "image properties")
-        _check_quota(len(self.tags), len(self.old_tags), settings.IMAGE_TAG_QUOTA, "image tags")
+        quotas.check_per_image(len(self.properties), len(self.old_properties), settings.IMAGE_PROPERTY_QUOTA,
+                               "properties")
+        quotas.check_per_image(len(self.tags), len(self.old_tags), settings.IMAGE_TAG_QUOTA, "tags")
         _save(self.image)
         self._save_properties()
         self._save_tags()
@@ -193,7 +198,7 @@ class _Draft:
 def image_delete(*, context, image_id):
     """Delete the record now and its data once the transaction commits."""
     image = locked_image(context, image_id)
-    policy.enforce_image(context, image.owner, "delete_image")
+    policy.enforce_image(context, "delete_image", image)
     if image.protected:
         raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
     lifecycle.transition(image, Status.DELETED)
@@ -223,7 +228,7 @@ def image_reactivate(*, context, image_id):
 
 def _toggle(context, image_id, action, source, target):
     image = locked_image(context, image_id)
-    policy.enforce_image(context, image.owner, action)
+    policy.enforce_image(context, action, image)  # Glance's rules are named deactivate and reactivate
     if image.status == target:
         return image
     if image.status != source:
@@ -239,11 +244,11 @@ def _toggle(context, image_id, action, source, target):
 def image_tag_add(*, context, image_id, tag):
     schemas.validate(schemas.IMAGE, {"tags": [tag]})
     image = locked_image(context, image_id)
-    policy.enforce_image(context, image.owner, "modify_image")
+    _ensure_modifiable(context, image)
     if ImageTag.objects.filter(image=image, value=tag).exists():
         return
     count = ImageTag.objects.filter(image=image).count() + 1
-    _check_quota(count, count - 1, settings.IMAGE_TAG_QUOTA, "image tags")
+    quotas.check_per_image(count, count - 1, settings.IMAGE_TAG_QUOTA, "tags")
     ImageTag.objects.create(image=image, value=tag)
     _save(image)
 
@@ -251,7 +256,7 @@ def image_tag_add(*, context, image_id, tag):
 @transaction.atomic
 def image_tag_remove(*, context, image_id, tag):
     image = locked_image(context, image_id)
-    policy.enforce_image(context, image.owner, "modify_image")
+    _ensure_modifiable(context, image)
     deleted, _ = ImageTag.objects.filter(image=image, value=tag).delete()
     if not deleted:
         raise NotFound(f"Tag {tag} not found on image {image.pk}.")
@@ -271,11 +276,11 @@ def member_create(*, context, image_id, document):
     member_id = _member_id(document)
     image = locked_image(context, image_id)
     _require_shared(image, "create")
-    policy.enforce_image(context, image.owner, "add_member")
+    policy.enforce_image(context, "add_member", image)
     if ImageMember.objects.filter(image=image, member=member_id).exists():
         raise Conflict(f"Member {member_id} is duplicated for image {image.pk}")
     count = ImageMember.objects.filter(image=image).count() + 1
-    _check_quota(count, count - 1, settings.IMAGE_MEMBER_QUOTA, "image members")
+    quotas.check_per_image(count, count - 1, settings.IMAGE_MEMBER_QUOTA, "members for this image")
     now = timezone.now()
     return ImageMember.objects.create(image=image, member=member_id, created_at=now, updated_at=now)
 
@@ -299,7 +304,7 @@ def member_update(*, context, image_id, member_id, document):
     image = locked_image(context, image_id)
     _require_shared(image, "update")
     membership = selectors.member_get(context, image, member_id)
-    policy.enforce_member_answer(context, member_id)
+    policy.enforce_image(context, "modify_member", image)
     schemas.validate(schemas.MEMBER, {"status": document["status"]})
     membership.status = document["status"]
     membership.updated_at = timezone.now()
@@ -312,5 +317,5 @@ def member_delete(*, context, image_id, member_id):
     image = locked_image(context, image_id)
     _require_shared(image, "delete")
     membership = selectors.member_get(context, image, member_id)
-    policy.enforce_image(context, image.owner, "delete_member")
+    policy.enforce_image(context, "delete_member", image)
     membership.delete()

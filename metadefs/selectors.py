@@ -1,7 +1,8 @@
 """Visibility-aware reads of the catalog, shared by the API and the admin."""
 from django.db.models import Prefetch, Q
 
-from metadefs.models import MetadefObject, Namespace, Property, ResourceTypeAssociation, Tag
+from metadefs.models import MetadefObject, Namespace, Property, ResourceType, ResourceTypeAssociation, Tag
+from project.auth.policy import allowed, enforce_metadef
 from project.errors import NotFound
 
 ASSOCIATIONS = Prefetch(
@@ -38,15 +39,45 @@ def namespaces_visible_to(context):
     return namespaces.filter(visible)
 
 
-def namespace_get(context, name, *, detail=False):
-    """The namespace `name` if `context` may see it; NotFound otherwise (never Forbidden)."""
+def namespaces_listed(context):
+    """GET /v2/metadefs/namespaces: the namespaces `context` may list (Forbidden without the rules).
+
+    Each page is then passed through listable(), as Glance checks every namespace it lists.
+    """
+    enforce_metadef(context, "get_metadef_namespaces")
+    # A list shows every namespace's resource type associations.
+    enforce_metadef(context, "list_metadef_resource_types")
+    return namespaces_visible_to(context)
+
+
+def listable(context, page):
+    return [namespace for namespace in page if allowed(
+        context, "get_metadef_namespace", {"project_id": namespace.owner, "visibility": namespace.visibility})]
+
+
+def namespace_get(context, name, *, detail=False, reading=()):
+    """The namespace `name` if `context` may see it (NotFound otherwise, never Forbidden), and
+    may read the parts of it named by the rules in `reading` (Forbidden otherwise)."""
     queryset = namespaces_visible_to(context)
     if detail:
         queryset = namespaces_for_export(queryset)
     try:
-        return queryset.get(namespace=name)
+        namespace = queryset.get(namespace=name)
     except Namespace.DoesNotExist:
         raise NotFound(f"Namespace {name} not found.") from None
+    for rule in ("get_metadef_namespace", *reading):
+        enforce_metadef(context, rule, namespace)
+    return namespace
+
+
+# What GET of a whole namespace shows besides the namespace itself.
+NAMESPACE_CONTENTS = ("list_metadef_resource_types", "get_metadef_objects", "get_metadef_properties",
+                      "get_metadef_tags")
+
+
+def resource_types_listed(context):
+    enforce_metadef(context, "list_metadef_resource_types")
+    return ResourceType.objects.order_by("name")
 
 
 def child_get(namespace, model, name):

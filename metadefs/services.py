@@ -9,11 +9,12 @@ from django.db import IntegrityError, transaction
 from metadefs import schemas
 from metadefs.models import MetadefObject, Namespace, Property, ResourceType, ResourceTypeAssociation, Tag
 from metadefs.validation import check_property_definition, validate_document
-from project.auth.policy import require_admin
+from project.auth.policy import enforce_metadef
 from project.errors import Conflict, Forbidden, InvalidInput
 
 NAMESPACE_FIELDS = ("display_name", "description")
 KINDS = {"objects": MetadefObject, "properties": Property, "tags": Tag}
+DELETE_RULES = {MetadefObject: "delete_metadef_object", Property: "remove_metadef_property", Tag: "delete_metadef_tag"}
 
 
 def ensure_deletable(namespace):
@@ -39,7 +40,7 @@ def _reject_read_only(document, read_only, what):
 @transaction.atomic
 def namespace_create(*, context, document):
     """Create a namespace with everything it embeds, or nothing at all."""
-    require_admin(context, "create metadata definition namespaces")
+    enforce_metadef(context, "add_metadef_namespace")
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
     validate_document(schemas.NAMESPACE, document, "namespace")
     name = document["namespace"]
@@ -77,7 +78,7 @@ def namespace_replace(*, context, namespace, document):
     Embedded properties, objects, tags and associations in the body are
     ignored, as clients send back what they read.
     """
-    require_admin(context, "modify metadata definition namespaces")
+    enforce_metadef(context, "modify_metadef_namespace", namespace)
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
     validate_document(schemas.NAMESPACE, document, "namespace")
     new_name = document["namespace"]
@@ -96,7 +97,7 @@ def namespace_replace(*, context, namespace, document):
 
 @transaction.atomic
 def namespace_delete(*, context, namespace):
-    require_admin(context, "delete metadata definition namespaces")
+    enforce_metadef(context, "delete_metadef_namespace", namespace)
     ensure_deletable(namespace)
     namespace.delete()
 
@@ -104,7 +105,10 @@ def namespace_delete(*, context, namespace):
 @transaction.atomic
 def namespace_contents_delete(*, context, namespace, kind):
     """Delete all objects, properties or tags of a namespace."""
-    require_admin(context, f"delete metadata definition {kind}")
+    # Glance guards these with the namespace's delete rule, tags with their own rule as well.
+    enforce_metadef(context, "delete_metadef_namespace", namespace)
+    if kind == "tags":
+        enforce_metadef(context, "delete_metadef_tags", namespace)
     ensure_deletable(namespace)
     KINDS[kind].objects.filter(namespace=namespace).delete()
     namespace.save(update_fields=["updated_at"])
@@ -122,7 +126,7 @@ def _property_definition(document):
 
 @transaction.atomic
 def property_create(*, context, namespace, document):
-    require_admin(context, "create metadata definition properties")
+    enforce_metadef(context, "add_metadef_property", namespace)
     _reject_read_only(document, ("created_at", "updated_at"), "a property")
     definition = _property_definition(document)
     prop = Property(namespace=namespace, name=document["name"], schema=definition)
@@ -132,7 +136,7 @@ def property_create(*, context, namespace, document):
 
 @transaction.atomic
 def property_replace(*, context, prop, document):
-    require_admin(context, "modify metadata definition properties")
+    enforce_metadef(context, "modify_metadef_property", prop.namespace)
     _reject_read_only(document, ("created_at", "updated_at"), "a property")
     definition = _property_definition(document)
     prop.name, prop.schema = document["name"], definition
@@ -158,13 +162,13 @@ def _apply_object(obj, document):
 
 @transaction.atomic
 def object_create(*, context, namespace, document):
-    require_admin(context, "create metadata definition objects")
+    enforce_metadef(context, "add_metadef_object", namespace)
     return _apply_object(MetadefObject(namespace=namespace), document)
 
 
 @transaction.atomic
 def object_replace(*, context, obj, document):
-    require_admin(context, "modify metadata definition objects")
+    enforce_metadef(context, "modify_metadef_object", obj.namespace)
     return _apply_object(obj, document)
 
 
@@ -177,7 +181,7 @@ def _check_tag_name(name):
 
 @transaction.atomic
 def tag_create(*, context, namespace, name):
-    require_admin(context, "create metadata definition tags")
+    enforce_metadef(context, "add_metadef_tag", namespace)
     _check_tag_name(name)
     tag = Tag(namespace=namespace, name=name)
     _save_unique(tag, f"Tag {name} already exists in namespace {namespace}.")
@@ -187,7 +191,7 @@ def tag_create(*, context, namespace, name):
 @transaction.atomic
 def tags_create(*, context, namespace, names, append):
     """Create several tags; without `append` they replace the existing ones."""
-    require_admin(context, "create metadata definition tags")
+    enforce_metadef(context, "add_metadef_tags", namespace)
     for name in names:
         _check_tag_name(name)
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -207,7 +211,7 @@ def tags_create(*, context, namespace, names, append):
 
 @transaction.atomic
 def tag_rename(*, context, tag, document):
-    require_admin(context, "modify metadata definition tags")
+    enforce_metadef(context, "modify_metadef_tag", tag.namespace)
     _reject_read_only(document, ("created_at", "updated_at"), "a tag")
     _check_tag_name(document.get("name"))
     validate_document(schemas.TAG, document, "tag")
@@ -219,7 +223,7 @@ def tag_rename(*, context, tag, document):
 @transaction.atomic
 def child_delete(*, context, child):
     """Delete one property, object or tag."""
-    require_admin(context, f"delete metadata definition {child._meta.verbose_name_plural}")
+    enforce_metadef(context, DELETE_RULES[type(child)], child.namespace)
     ensure_deletable(child.namespace)
     child.delete()
 
@@ -237,7 +241,7 @@ def resource_type_get_or_create(name, *, protected=False):
 @transaction.atomic
 def association_create(*, context, namespace, document, protect_type=False):
     """Associate a resource type (created if unknown) with a namespace."""
-    require_admin(context, "associate resource types with namespaces")
+    enforce_metadef(context, "add_metadef_resource_type_association", namespace)
     _reject_read_only(document, ("created_at", "updated_at"), "a resource type association")
     validate_document(schemas.RESOURCE_TYPE_ASSOCIATION, document, "resource type association")
     _require_name(document["name"], "a resource type")
@@ -254,7 +258,7 @@ def association_create(*, context, namespace, document, protect_type=False):
 
 @transaction.atomic
 def association_delete(*, context, association):
-    require_admin(context, "remove resource type associations")
+    enforce_metadef(context, "remove_metadef_resource_type_association", association.namespace)
     ensure_deletable(association.namespace)
     association.delete()
 

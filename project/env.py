@@ -58,6 +58,10 @@ VARIABLES = [
         "shared by all workers for the token cache. Empty: each worker caches in its own memory."),
     Var("KEYSTONE_TOKEN_CACHE_TIME", 300, "keystone: seconds a validated token is trusted without asking "
         "Keystone again (so also how long a revoked token may keep working)."),
+    Var("POLICY_FILE", "", "Operator overrides of the authorisation rules: oslo.policy YAML mapping Glance rule "
+        "names to check strings. Empty: Glance's secure-RBAC defaults."),
+    Var("PROPERTY_PROTECTION_FILE", "", "Glance property-protections file (roles format): which roles may "
+        "create, read, update and delete which custom image properties. Empty: no protections."),
     Var("API_LIMIT_MAX", 1000, "Largest page size a list request may ask for."),
     Var("LIMIT_PARAM_DEFAULT", 25, "Page size when a list request gives no limit."),
     Var("LOG_LEVEL", "INFO", "Root log level."),
@@ -68,6 +72,9 @@ VARIABLES = [
     Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),
     Var("IMAGE_TAG_QUOTA", 128, "Most tags one image may carry."),
     Var("IMAGE_MEMBER_QUOTA", 128, "Most projects one image may be shared with."),
+    Var("IMAGE_COUNT_TOTAL_QUOTA", -1, "Most images one project may own (any status but killed). -1: unlimited."),
+    Var("IMAGE_SIZE_TOTAL_QUOTA", -1, "Most image data one project may have stored, in MiB. -1: unlimited."),
+    Var("IMAGE_COUNT_UPLOADING_QUOTA", -1, "Most uploads one project may have in progress at once. -1: unlimited."),
 ]
 
 

@@ -11,12 +11,13 @@ def image_href(image_id, subresource=""):
     return f"/v2/images/{image_id}/{subresource}" if subresource else f"/v2/images/{image_id}"
 
 
-def image_body(image):
+def image_body(image, readable=None):
     """Custom properties flattened at top level, then every base field (null when unset).
 
-    Expects `properties` and `tags` prefetched (selectors.DETAIL_PREFETCH).
+    Expects `properties` and `tags` prefetched (selectors.DETAIL_PREFETCH); `readable`, when
+    given, says which custom properties the caller may see (property protections).
     """
-    body = {prop.name: prop.value for prop in image.properties.all()}
+    body = {prop.name: prop.value for prop in image.properties.all() if readable is None or readable(prop.name)}
     body.update({field: getattr(image, field) for field in IMAGE_FIELDS})
     body.update({
         "id": image.pk,

@@ -13,4 +13,5 @@ urlpatterns = [
     path(f"{IMAGE}/tags/<str:tag>", views.ImageTag.as_view()),
     path(f"{IMAGE}/members", views.MemberList.as_view()),
     path(f"{IMAGE}/members/<str:member_id>", views.MemberDetail.as_view()),
+    path("info/usage", views.Usage.as_view()),
 ] + [path(f"schemas/{name}", views.schema_document_view(document)) for name, document in DOCUMENTS.items()]

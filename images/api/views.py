@@ -2,7 +2,7 @@
 from django.http import FileResponse
 from rest_framework.response import Response
 
-from images import data, patch, selectors, services
+from images import data, patch, quotas, selectors, services
 from images.api.ranges import requested_range
 from images.api.serializers import image_body, image_href, member_body
 from images.filters import ImageFilterSet
@@ -10,6 +10,7 @@ from images.stores.base import CHUNK_SIZE
 from project.api.paging import page_links, parse_limit
 from project.api.parsers import GlanceJSONParser
 from project.api.views import GlanceView
+from project.auth import policy, property_protections
 from project.errors import InvalidInput, NotFound, UnsupportedMediaType
 
 SORT_DIRS = ("asc", "desc")
@@ -51,13 +52,15 @@ class ImageList(ImagesView):
 
     def get(self, request):
         params = request.query_params
+        policy.enforce(self.caller, "get_images")
         limit, order = parse_limit(params), _sort_order(params)
         images = ImageFilterSet(params, context=self.caller).images()
         marker = self._marker(params.get("marker"))
         page = selectors.image_page(images, order, marker=marker, limit=limit)
         next_marker = page[-1].pk if page and len(page) == limit else None
+        readable = property_protections.readable(self.caller)
         return Response({
-            "images": [image_body(image) for image in page],
+            "images": [image_body(image, readable) for image in page],
             **page_links("/v2/images", params, next_marker),
             "schema": "/v2/schemas/images",
         })
@@ -72,8 +75,13 @@ class ImageList(ImagesView):
 
     def post(self, request):
         image = services.image_create(context=self.caller, document=self.json_body())
-        body = image_body(selectors.image_get(self.caller, image.pk))
+        body = shown(self.caller, image.pk)
         return self.created(body, request.build_absolute_uri(image_href(image.pk)))
+
+
+def shown(context, image_id):
+    """The image body as `context` may see it (properties it may not read left out)."""
+    return image_body(selectors.image_get(context, image_id), property_protections.readable(context))
 
 
 def _sort_order(params):
@@ -117,13 +125,13 @@ class ImageDetail(ImagesView):
     parser_classes = [PatchV21Parser, PatchV20Parser]
 
     def get(self, request, image_id):
-        return Response(image_body(selectors.image_get(self.caller, image_id)))
+        return Response(shown(self.caller, image_id))
 
     def patch(self, request, image_id):
         media_type = patch.check_media_type(request.content_type)
         changes = patch.parse_patch(request.data, media_type)
         services.image_update(context=self.caller, image_id=image_id, changes=changes)
-        return Response(image_body(selectors.image_get(self.caller, image_id)))
+        return Response(shown(self.caller, image_id))
 
     def delete(self, request, image_id):
         services.image_delete(context=self.caller, image_id=image_id)
@@ -235,3 +243,13 @@ class MemberDetail(ImagesView):
     def delete(self, request, image_id, member_id):
         services.member_delete(context=self.caller, image_id=image_id, member_id=member_id)
         return self.no_content()
+
+
+# --- quotas -------------------------------------------------------------------
+
+class Usage(ImagesView):
+    """GET /v2/info/usage: the caller's project's quotas, as Glance reports Keystone's unified limits."""
+
+    def get(self, request):
+        usage = quotas.project_usage(self.caller.project_id)
+        return Response({"usage": {name: {"usage": item.usage, "limit": item.limit} for name, item in usage.items()}})

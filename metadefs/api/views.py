@@ -3,7 +3,7 @@ from rest_framework.response import Response
 
 from metadefs import selectors, services
 from metadefs.api import serializers as wire
-from metadefs.models import MetadefObject, Property, ResourceType, Tag
+from metadefs.models import MetadefObject, Property, Tag
 from project.api.paging import after_marker, ordered, page_links, parse_limit, parse_sort_dir, parse_sort_key
 from project.api.views import GlanceView
 from project.errors import InvalidInput, NotFound
@@ -22,8 +22,9 @@ class NamespaceList(GlanceView):
         if marker is not None:
             namespaces = after_marker(namespaces, keys, selectors.namespace_get(self.caller, marker), sort_dir)
         page = list(ordered(namespaces, keys, sort_dir)[:limit])
-        associations = selectors.association_rows([namespace.id for namespace in page])
         next_marker = page[-1].namespace if page and len(page) == limit else None
+        page = selectors.listable(self.caller, page)
+        associations = selectors.association_rows([namespace.id for namespace in page])
         return Response({
             "namespaces": [wire.namespace_body(namespace, wire.association_bodies(associations[namespace.id]))
                            for namespace in page],
@@ -32,7 +33,7 @@ class NamespaceList(GlanceView):
         })
 
     def _filtered(self, params):
-        namespaces = selectors.namespaces_visible_to(self.caller)
+        namespaces = selectors.namespaces_listed(self.caller)
         visibility = params.get("visibility")
         if visibility:
             if visibility not in ("public", "private"):
@@ -59,7 +60,7 @@ def detail_body(namespace, resource_type=None):
 
 class NamespaceDetail(GlanceView):
     def get(self, request, namespace):
-        found = selectors.namespace_get(self.caller, namespace, detail=True)
+        found = selectors.namespace_get(self.caller, namespace, detail=True, reading=selectors.NAMESPACE_CONTENTS)
         return Response(detail_body(found, request.query_params.get("resource_type")))
 
     def put(self, request, namespace):
@@ -102,7 +103,7 @@ class ObjectList(NamespaceChildren):
     kind = "objects"
 
     def get(self, request, namespace):
-        found = selectors.namespace_get(self.caller, namespace)
+        found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_objects"])
         objects = self.page(found, MetadefObject)
         return Response({"objects": [wire.object_body(o) for o in objects], "schema": "v2/schemas/metadefs/objects"})
 
@@ -114,7 +115,7 @@ class ObjectList(NamespaceChildren):
 
 class ObjectDetail(GlanceView):
     def get(self, request, namespace, name):
-        return Response(wire.object_body(self._object(namespace, name)))
+        return Response(wire.object_body(self._object(namespace, name, reading=["get_metadef_object"])))
 
     def put(self, request, namespace, name):
         obj = services.object_replace(context=self.caller, obj=self._object(namespace, name), document=self.json_body())
@@ -124,15 +125,16 @@ class ObjectDetail(GlanceView):
         services.child_delete(context=self.caller, child=self._object(namespace, name))
         return self.no_content()
 
-    def _object(self, namespace, name):
-        return selectors.child_get(selectors.namespace_get(self.caller, namespace), MetadefObject, name)
+    def _object(self, namespace, name, reading=()):
+        return selectors.child_get(selectors.namespace_get(self.caller, namespace, reading=reading), MetadefObject,
+                                   name)
 
 
 class PropertyList(NamespaceChildren):
     kind = "properties"
 
     def get(self, request, namespace):
-        found = selectors.namespace_get(self.caller, namespace)
+        found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_properties"])
         return Response(wire.properties_body(Property.objects.filter(namespace=found).order_by("name")))
 
     def post(self, request, namespace):
@@ -143,7 +145,7 @@ class PropertyList(NamespaceChildren):
 
 class PropertyDetail(GlanceView):
     def get(self, request, namespace, name):
-        found = selectors.namespace_get(self.caller, namespace)
+        found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_property"])
         resource_type = request.query_params.get("resource_type")
         if resource_type:
             name = self._unprefixed(found, resource_type, name)
@@ -173,7 +175,7 @@ class TagList(NamespaceChildren):
     kind = "tags"
 
     def get(self, request, namespace):
-        found = selectors.namespace_get(self.caller, namespace)
+        found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_tags"])
         return Response({"tags": [wire.tag_body(tag) for tag in self.page(found, Tag)]})
 
     def post(self, request, namespace):
@@ -190,7 +192,7 @@ class TagList(NamespaceChildren):
 
 class TagDetail(GlanceView):
     def get(self, request, namespace, name):
-        return Response(wire.tag_body(self._tag(namespace, name)))
+        return Response(wire.tag_body(self._tag(namespace, name, reading=["get_metadef_tag"])))
 
     def post(self, request, namespace, name):
         found = selectors.namespace_get(self.caller, namespace)
@@ -204,19 +206,19 @@ class TagDetail(GlanceView):
         services.child_delete(context=self.caller, child=self._tag(namespace, name))
         return self.no_content()
 
-    def _tag(self, namespace, name):
-        return selectors.child_get(selectors.namespace_get(self.caller, namespace), Tag, name)
+    def _tag(self, namespace, name, reading=()):
+        return selectors.child_get(selectors.namespace_get(self.caller, namespace, reading=reading), Tag, name)
 
 
 class ResourceTypeList(GlanceView):
     def get(self, request):
-        resource_types = ResourceType.objects.order_by("name")
+        resource_types = selectors.resource_types_listed(self.caller)
         return Response({"resource_types": [wire.resource_type_body(rt) for rt in resource_types]})
 
 
 class AssociationList(GlanceView):
     def get(self, request, namespace):
-        found = selectors.namespace_get(self.caller, namespace)
+        found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_resource_type"])
         rows = selectors.association_rows([found.id])[found.id]
         return Response({"resource_type_associations": wire.association_bodies(rows)})
 

@@ -1,5 +1,6 @@
 """Who is asking: the one object the apps read to make access decisions."""
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -8,9 +9,12 @@ class RequestContext:
     user_id: str | None
     roles: frozenset = field(default_factory=frozenset)
 
-    @property
+    @cached_property
     def is_admin(self):
-        return "admin" in self.roles
+        """Glance's context_is_admin rule (role:admin unless POLICY_FILE says otherwise)."""
+        from project.auth import policy  # policy loads oslo.policy; contexts are made before it is needed
+
+        return policy.is_admin(self)
 
     @property
     def owner(self):
@@ -23,4 +27,4 @@ class RequestContext:
 
 def admin_context(project_id="admin"):
     """Context for management commands and the Django admin: full rights."""
-    return RequestContext.from_roles(project_id, None, ["admin"])
+    return RequestContext.from_roles(project_id, None, ["admin", "member", "reader"])

@@ -20,6 +20,16 @@ def _keystone():
 STRATEGIES = {"noauth": _noauth, "keystone": _keystone}
 
 
+def check_authorisation_files():
+    """Read POLICY_FILE and PROPERTY_PROTECTION_FILE now: a mistake in either stops the start-up."""
+    from project.auth import property_protections
+    from project.auth.policy import engine
+
+    engine.load(settings.POLICY_FILE)
+    if settings.PROPERTY_PROTECTION_FILE:
+        property_protections.load(settings.PROPERTY_PROTECTION_FILE)
+
+
 class RequestContextMiddleware:
     """Attach `request.context` for every request, or answer 401 when the caller is unknown."""
 
@@ -32,6 +42,7 @@ class RequestContextMiddleware:
                 f"AUTH_STRATEGY={settings.AUTH_STRATEGY!r} is not one of {sorted(STRATEGIES)}"
             ) from None
         self.build = strategy()
+        check_authorisation_files()
 
     def __call__(self, request):
         try:

@@ -138,13 +138,16 @@ class Http:
         parts = urlsplit(base_url)
         self.host, self.port = parts.hostname, parts.port
 
-    def __call__(self, method, path, token=None, body=None, headers=None):
+    def __call__(self, method, path, token=None, body=None, headers=None, data=None):
+        """`body` is sent as JSON; `data` (bytes) as it is, with the Content-Type `headers` give."""
         sent = {"Accept": "application/json", **(headers or {})}
         if token is not None:
             sent["X-Auth-Token"] = token
         if body is not None:
             sent["Content-Type"] = "application/json"
             body = json.dumps(body)
+        elif data is not None:
+            body = data
         connection = http_client.HTTPConnection(self.host, self.port, timeout=30)
         try:
             connection.request(method, path, body=body, headers=sent)

@@ -78,7 +78,7 @@ def test_non_admins_read_metadefs_but_cannot_write_them(http, tokens, user, alph
     assert http("GET", NAMESPACES, tokens[user]).status == 200
     reply = http("POST", NAMESPACES, tokens[user], {"namespace": unique()})
     assert reply.status == 403, reply.body
-    assert reply.json()["message"] == "You are not authorized to create metadata definition namespaces."
+    assert reply.json()["message"] == "You are not authorized to complete add_metadef_namespace action."
     assert http("DELETE", f"{NAMESPACES}/{alpha_private}", tokens[user]).status in (403, 404)
 
 
