@@ -6,6 +6,9 @@ class ProjectConfig(AppConfig):
     verbose_name = "Service"
 
     def ready(self):
-        from project import lookups
+        from django.core.signals import request_finished
+
+        from project import lookups, sqlite_maintenance
 
         lookups.register()
+        request_finished.connect(sqlite_maintenance.optimize_now_and_then)

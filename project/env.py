@@ -36,6 +36,7 @@ VARIABLES = [
     Var("GLANCE_DATA_DIR", str(BASE_DIR / "data"), "Directory for the SQLite database and local state."),
     Var("DATABASE_URL", "", "Database URL: sqlite:///path or mysql://user:pass@host:port/name. "
         "Empty means SQLite at $GLANCE_DATA_DIR/glance.sqlite3."),
+    Var("SQLITE_OPTIMIZE_INTERVAL", 300, "SQLite: seconds between refreshes of the query planner's statistics."),
     Var("DATABASE_BUSY_TIMEOUT", 30, "SQLite: seconds a writer waits for the lock before failing."),
     Var("SECRET_KEY", "insecure-development-key-change-me", "Django secret key (set it in production)."),
     Var("DEBUG", False, "Django debug mode."),

@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from images import data, patch, quotas, selectors, services
 from images.api.ranges import requested_range
 from images.api.serializers import image_body, image_href, member_body
-from images.filters import ImageFilterSet
+from images.filters import images_listed
 from images.stores.base import CHUNK_SIZE
 from project.api.paging import page_links, parse_limit
 from project.api.parsers import GlanceJSONParser
@@ -54,7 +54,7 @@ class ImageList(ImagesView):
         params = request.query_params
         policy.enforce(self.caller, "get_images")
         limit, order = parse_limit(params), _sort_order(params)
-        images = ImageFilterSet(params, context=self.caller).images()
+        images = images_listed(params, self.caller)
         marker = self._marker(params.get("marker"))
         page = selectors.image_page(images, order, marker=marker, limit=limit)
         next_marker = page[-1].pk if page and len(page) == limit else None
