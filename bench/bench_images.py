@@ -19,7 +19,6 @@ import hashlib
 import http.client
 import json
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -28,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._load import HEADER, measure  # noqa: E402
 from bench._server import LiveServer  # noqa: E402
 
 MiB = 1024 * 1024
@@ -37,7 +37,6 @@ TARGET_UPLOAD_SHARE = 0.8
 TARGET_DOWNLOAD_MBPS = 1000
 TARGET_RSS_MIB = 64
 TARGET_LIST_P99_MS = 20
-WARMUP_REQUESTS = 50
 RSS_INTERVAL = 0.05
 
 
@@ -221,37 +220,6 @@ print(" ".join(random.sample([i.id for i in images], 200)))
 """
 
 
-def client(server, paths, headers, latencies, failures):
-    connection = connect(server)
-    for path in paths:
-        started = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        body = response.read()
-        latencies.append(time.perf_counter() - started)
-        if response.status != 200 or not body:
-            failures.append(response.status)
-    connection.close()
-
-
-def measure(server, paths, headers, requests, concurrency):
-    client(server, paths[:WARMUP_REQUESTS], headers, [], [])
-    shares = [[paths[(i + k * concurrency) % len(paths)] for k in range(requests // concurrency)]
-              for i in range(concurrency)]
-    latencies, failures = [], []
-    threads = [threading.Thread(target=client, args=(server, share, headers, latencies, failures))
-               for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    cuts = statistics.quantiles(latencies, n=100)
-    return {"requests": len(latencies), "failures": len(failures), "rps": len(latencies) / elapsed,
-            "p50": cuts[49] * 1000, "p99": cuts[98] * 1000}
-
-
 def catalog_scenarios(sample_ids):
     member = {"X-Project-Id": "project-07", "X-Roles": "member"}
     return [
@@ -306,15 +274,15 @@ def main():
 
 
 def run_catalog(server, sample_ids, args):
-    header = f"{'scenario':<36} {'conc':>4} {'requests':>8} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+    header = f"{'scenario':<36} {'conc':>4} {HEADER}"
     print_table("Catalog over HTTP", header, [])
     results = {}
     for name, paths, headers in catalog_scenarios(sample_ids):
         for concurrency in args.concurrency:
-            result = results[name, concurrency] = measure(server, paths, headers, args.requests, concurrency)
-            failed = f"  ({result['failures']} not 200!)" if result["failures"] else ""
-            print(f"{name:<36} {concurrency:>4} {result['requests']:>8} {result['rps']:>7.0f} "
-                  f"{result['p50']:>7.1f} {result['p99']:>7.1f}{failed}", flush=True)
+            result = results[name, concurrency] = measure(server, paths, headers=headers, requests=args.requests,
+                                                          concurrency=concurrency)
+            failed = f"  ({result.failures} not 200!)" if result.failures else ""
+            print(f"{name:<36} {concurrency:>4} {result.row()}{failed}", flush=True)
     return results
 
 
@@ -322,8 +290,8 @@ def summarize(limits, transfers, catalog):
     limit = limits["md5+sha512+write+fsync"]
     upload_rate, download_rate = transfers["upload"][0], transfers["download"][0]
     rss = max(rss for _, rss, _ in transfers.values())
-    list_p99 = catalog["GET /v2/images?limit=20 (admin)", 1]["p99"]
-    failures = sum(result["failures"] for result in catalog.values())
+    list_p99 = catalog["GET /v2/images?limit=20 (admin)", 1].p99
+    failures = sum(result.failures for result in catalog.values())
     checks = [
         (f"upload {upload_rate:.0f} MB/s = {upload_rate / limit:.0%} of the no-HTTP {limit:.0f} MB/s "
          f"(target >= {TARGET_UPLOAD_SHARE:.0%})", upload_rate >= TARGET_UPLOAD_SHARE * limit),

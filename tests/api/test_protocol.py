@@ -2,8 +2,6 @@
 import json
 import re
 
-import pytest
-
 
 def test_root_is_multiple_choices(api):
     response = api.get("/")
