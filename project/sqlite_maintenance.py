@@ -6,10 +6,13 @@ walks the (created_at, id) index and stops after one page (under 1 ms).
 SQLite's advice for long-lived connections is to run `PRAGMA optimize` now
 and then: it analyses only the tables whose statistics are missing or stale.
 """
+import logging
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
+
+log = logging.getLogger(__name__)
 
 _last_run = {"at": None}
 
@@ -22,7 +25,13 @@ def optimize_now_and_then(sender=None, **kwargs):
     if _last_run["at"] is not None and now - _last_run["at"] < settings.SQLITE_OPTIMIZE_INTERVAL:
         return
     _last_run["at"] = now
-    with connection.cursor() as cursor:
-        # Full analysis: a sampled one (analysis_limit) misjudged the visibility
-        # index badly enough to bring the slow plan back.
-        cursor.execute("PRAGMA optimize")
+    try:
+        # ANALYZE writes: inside a transaction it takes the write lock up front
+        # (IMMEDIATE) and waits its turn, instead of failing on upgrade.
+        # Full analysis: a sampled one (analysis_limit) misjudged the
+        # visibility index badly enough to bring the slow plan back.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
+    except DatabaseError:
+        # Statistics can wait for the next turn; the request already succeeded.
+        log.warning("PRAGMA optimize failed; will retry later", exc_info=True)
