@@ -40,7 +40,9 @@ class Image(models.Model):
             models.Index(fields=["created_at", "id"]),
             models.Index(fields=["updated_at", "id"]),
             models.Index(fields=["owner"]),
-            models.Index(fields=["visibility"]),
+            # No index on visibility alone: with one, SQLite (before it has statistics) answers a
+            # project's list by merging index lookups and sorting every visible image; without,
+            # it walks (created_at, id) and stops after a page (39 -> ~10 ms at 10,000 images).
             models.Index(fields=["status"]),
             models.Index(fields=["name"]),
             models.Index(fields=["checksum"]),
