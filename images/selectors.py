@@ -9,7 +9,7 @@ otherwise).
 """
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, CharField, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import BigIntegerField, CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 
 from images.choices import MemberStatus, Status, Visibility
@@ -17,12 +17,21 @@ from images.models import Image, ImageMember, ImageProperty, ImageTag
 from project.auth import policy
 from project.errors import Forbidden, NotFound
 
-# Plain list attributes (to_attr): no queryset is cloned per image, which
-# was a third of a list request's time.
-DETAIL_PREFETCH = (
-    Prefetch("properties", queryset=ImageProperty.objects.order_by("name"), to_attr="property_list"),
-    Prefetch("tags", queryset=ImageTag.objects.order_by("id"), to_attr="tag_list"),
-)
+def with_details(images):
+    """Attach `custom_properties` (name -> value, by name) and `tag_values` to each image.
+
+    Two queries of plain rows whatever the number of images: building a model
+    instance for every property and tag was half of a list request's time.
+    """
+    by_id = {image.pk: image for image in images}
+    for image in images:
+        image.custom_properties, image.tag_values = {}, []
+    properties = ImageProperty.objects.filter(image_id__in=by_id).order_by("name")
+    for image_id, name, value in properties.values_list("image_id", "name", "value"):
+        by_id[image_id].custom_properties[name] = value
+    for image_id, value in ImageTag.objects.filter(image_id__in=by_id).order_by("id").values_list("image_id", "value"):
+        by_id[image_id].tag_values.append(value)
+    return images
 
 
 def _membership(context, status=None):
@@ -136,13 +145,13 @@ def image_get(context, image_id, *, for_update=False, detail=True):
     images = images_visible_to(context)
     if for_update:
         images = images.select_for_update()
-    elif detail:
-        images = images.prefetch_related(*DETAIL_PREFETCH)
     try:
         image = images.get(pk=image_id)
     except Image.DoesNotExist:
         raise NotFound(f"No image found with ID {image_id}") from None
     policy.enforce_image(context, "get_image", image)
+    if detail and not for_update:
+        with_details([image])
     return image
 
 
@@ -151,7 +160,7 @@ def image_page(queryset, order, *, marker=None, limit):
     rows = order.apply(queryset)
     if marker is not None:
         rows = rows.filter(order.after(marker))
-    return list(rows.prefetch_related(*DETAIL_PREFETCH)[:limit])
+    return with_details(list(rows[:limit]))
 
 
 def members_visible_to(context, image):

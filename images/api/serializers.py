@@ -14,16 +14,16 @@ def image_href(image_id, subresource=""):
 def image_body(image, readable=None):
     """Custom properties flattened at top level, then every base field (null when unset).
 
-    Expects `property_list` and `tag_list` prefetched (selectors.DETAIL_PREFETCH); `readable`, when
+    Expects `custom_properties` and `tag_values` attached (selectors.with_details); `readable`, when
     given, says which custom properties the caller may see (property protections).
     """
-    body = {prop.name: prop.value for prop in image.property_list if readable is None or readable(prop.name)}
+    body = {name: value for name, value in image.custom_properties.items() if readable is None or readable(name)}
     body.update({field: getattr(image, field) for field in IMAGE_FIELDS})
     body.update({
         "id": image.pk,
         "created_at": isotime(image.created_at),
         "updated_at": isotime(image.updated_at),
-        "tags": [tag.value for tag in image.tag_list],
+        "tags": image.tag_values,
         "self": image_href(image.pk),
         "file": image_href(image.pk, "file"),
         "schema": "/v2/schemas/image",
