@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from images.api import views
 from images.schemas import DOCUMENTS
+from project.api.views import schema_view
 
 IMAGE = "images/<str:image_id>"
 
@@ -14,4 +15,4 @@ urlpatterns = [
     path(f"{IMAGE}/members", views.MemberList.as_view()),
     path(f"{IMAGE}/members/<str:member_id>", views.MemberDetail.as_view()),
     path("info/usage", views.Usage.as_view()),
-] + [path(f"schemas/{name}", views.schema_document_view(document)) for name, document in DOCUMENTS.items()]
+] + [path(f"schemas/{name}", schema_view(document, base=views.ImagesView)) for name, document in DOCUMENTS.items()]

@@ -28,21 +28,17 @@ class ImagesView(GlanceView):
             raise InvalidInput("A body is not expected with this request.")
 
 
+def _is_chunked(meta):
+    return "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
 def _has_body(meta):
-    if "chunked" in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+    if _is_chunked(meta):
         return True
     try:
         return int(meta.get("CONTENT_LENGTH") or 0) > 0
     except ValueError:
         return False
-
-
-def schema_document_view(document):
-    class SchemaView(ImagesView):
-        def get(self, request):
-            return Response(document)
-
-    return SchemaView.as_view()
 
 
 # --- records ----------------------------------------------------------------
@@ -193,14 +189,14 @@ class ImageFile(ImagesView):
 
 def _body_stream(request):
     """The raw request body: Django only reads Content-Length bytes, so chunked bodies come from the server."""
-    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+    if _is_chunked(request.META):
         return request.META["wsgi.input"]
     return request._request
 
 
 def _declared_size(meta):
     raw = meta.get("HTTP_X_OPENSTACK_IMAGE_SIZE")
-    if raw is None and "chunked" not in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+    if raw is None and not _is_chunked(meta):
         raw = meta.get("CONTENT_LENGTH") or None
     if raw is None:
         return None
