@@ -142,11 +142,15 @@ MEMBER = {
         },
         "schema": {"type": "string", "readOnly": True},
     },
-    "additionalProperties": False,
 }
 
 IMAGES = _collection("images", IMAGE)
-MEMBERS = _collection("members", MEMBER)
+# Glance serves members without paging (its "minimal" collection): members are not paged.
+MEMBERS = {
+    "name": "members",
+    "properties": {"members": {"type": "array", "items": copy.deepcopy(MEMBER)}, "schema": {"type": "string"}},
+    "links": [{"rel": "describedby", "href": "{schema}"}],
+}
 
 # Served at /v2/schemas/<key>.
 DOCUMENTS = {"image": IMAGE, "images": IMAGES, "member": MEMBER, "members": MEMBERS}

@@ -1,0 +1,28 @@
+"""Every /v2/schemas document keeps the structure Glance 33 serves (descriptions are our own).
+
+The reference is what Glance 33.0.0's own router answered, captured once by
+tests/data/glance33/capture.py (no schema-image.json: only base image properties).
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+GLANCE_SCHEMAS = json.loads((Path(__file__).resolve().parents[1] / "data" / "glance33" / "schemas.json").read_text())
+# Tasks have no endpoint yet; their schemas arrive with import.
+SERVED = sorted(name for name in GLANCE_SCHEMAS if not name.startswith("task"))
+
+
+def without_descriptions(document):
+    if isinstance(document, dict):
+        return {key: without_descriptions(value) for key, value in document.items() if key != "description"}
+    if isinstance(document, list):
+        return [without_descriptions(item) for item in document]
+    return document
+
+
+@pytest.mark.parametrize("name", SERVED)
+def test_schema_structure_matches_glance(api, name):
+    response = api.get(f"/v2/schemas/{name}")
+    assert response.status_code == 200
+    assert without_descriptions(response.json()) == without_descriptions(GLANCE_SCHEMAS[name])
