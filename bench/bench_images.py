@@ -196,17 +196,20 @@ def data_results(server, chunks, expected_md5):
 SEED = """
 import random, uuid
 from django.db import transaction
-from images.models import Image, ImageMember, ImageProperty, ImageTag
+from images.models import Image, ImageLocation, ImageMember, ImageProperty, ImageTag
 random.seed(7)
 N = {records}
 visibilities = ["public"] * 20 + ["shared"] * 60 + ["private"] * 15 + ["community"] * 5
 images = [Image(id=str(uuid.uuid4()), name=f"image-{{n:05d}}", status="active", disk_format="qcow2",
                 container_format="bare", size=random.randrange(1 << 20, 1 << 32), checksum=uuid.uuid4().hex,
                 os_hash_algo="sha512", os_hash_value=uuid.uuid4().hex * 4, owner=f"project-{{n % 50:02d}}",
-                visibility=random.choice(visibilities), location=f"file:///nowhere/{{n}}")
+                visibility=random.choice(visibilities))
           for n in range(N)]
 with transaction.atomic():
     Image.objects.bulk_create(images, batch_size=500)
+    ImageLocation.objects.bulk_create(
+        [ImageLocation(image=i, store="file", url=f"file:///nowhere/{{n}}") for n, i in enumerate(images)],
+        batch_size=500)
     ImageProperty.objects.bulk_create(
         [ImageProperty(image=i, name=name, value=value) for i in images
          for name, value in (("hw_disk_bus", "scsi"), ("os_distro", "ubuntu"), ("os_version", "24.04"))],

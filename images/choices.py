@@ -21,6 +21,12 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Private"
 
 
+class LocationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    # The image is gone; its data waits to be removed from the store (then the row goes too).
+    PENDING_DELETE = "pending_delete", "Pending delete"
+
+
 class MemberStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     ACCEPTED = "accepted", "Accepted"

@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from images import selectors
+from images.visibility import listed_q
 from images.choices import Visibility
 from images.models import Image, ImageProperty, ImageTag
 from project.errors import InvalidInput
@@ -244,7 +244,7 @@ class ImageFilterSet(django_filters.FilterSet):
 
 def scoped(queryset, context, *, visibility=None, member_status="accepted", hidden_filtered=False):
     """What a list shows `context` before other filters; hidden images only when os_hidden is asked for."""
-    queryset = queryset.filter(selectors.listed_q(context, visibility=visibility, member_status=member_status))
+    queryset = queryset.filter(listed_q(context, visibility=visibility, member_status=member_status))
     return queryset if hidden_filtered else queryset.filter(os_hidden=False)
 
 

@@ -6,7 +6,14 @@ services.py; these models only describe storage.
 from django.db import models
 from django.utils import timezone
 
-from images.choices import NAME_MAX_LENGTH, MemberStatus, Status, Visibility
+from images.choices import NAME_MAX_LENGTH, LocationStatus, MemberStatus, Status, Visibility
+
+
+class LiveImageManager(models.Manager):
+    """Images that are not deleted: what every list, lookup and quota sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted=False)
 
 
 class Image(models.Model):
@@ -26,15 +33,21 @@ class Image(models.Model):
     owner = models.CharField(max_length=255, null=True, blank=True)
     protected = models.BooleanField(default=False)
     os_hidden = models.BooleanField(default=False)
-    # Where the data lives (a store URI); never shown to clients.
-    location = models.TextField(null=True, blank=True)
     # "host:pid" of the process streaming data in while status is saving, so a
     # restarted worker can tell an upload whose process died from a live one.
     upload_holder = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # A deleted image keeps its row, so its id is never given out again (OSSN-0075) and
+    # its data can be removed later (delayed delete); `objects` never shows it.
+    deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LiveImageManager()
+    all_objects = models.Manager()
 
     class Meta:
+        base_manager_name = "all_objects"
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["created_at", "id"]),
@@ -113,3 +126,22 @@ class ImageMember(models.Model):
 
     def __str__(self):
         return f"{self.image_id} -> {self.member} ({self.status})"
+
+
+class ImageLocation(models.Model):
+    """One copy of an image's data: the store (an IMAGE_STORES id) and the URL it handed out."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="locations")
+    store = models.CharField(max_length=255)
+    url = models.TextField()
+    metadata = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=30, choices=LocationStatus.choices, default=LocationStatus.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["image", "status"]), models.Index(fields=["status", "store"])]
+
+    def __str__(self):
+        return f"{self.store}: {self.url} ({self.status})"

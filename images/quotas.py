@@ -14,10 +14,10 @@ is TooLarge (413) and the operation changes nothing.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
-from images.choices import Status
-from images.models import Image
+from images.choices import LocationStatus, Status
+from images.models import Image, ImageLocation
 from project.errors import TooLarge
 
 MiB = 1024 * 1024
@@ -48,7 +48,8 @@ def image_count(owner):
 
 
 def stored_bytes(owner):
-    images = Image.objects.filter(owner=owner, size__gt=0, location__isnull=False).exclude(status__in=GONE)
+    stored = ImageLocation.objects.filter(image=OuterRef("pk"), status=LocationStatus.ACTIVE)
+    images = Image.objects.filter(Exists(stored), owner=owner, size__gt=0).exclude(status__in=GONE)
     return images.aggregate(total=Sum("size"))["total"] or 0
 
 

@@ -11,7 +11,7 @@ import socket
 
 from django.db import transaction
 
-from images import lifecycle
+from images import lifecycle, locations
 from images.choices import Status
 from images.models import Image
 from images.stores import registry
@@ -40,6 +40,14 @@ def _holder_is_dead(holder, host):
     return not pid.isdigit() or not _process_alive(int(pid))
 
 
+def worker_start_recover():
+    """What a starting worker finishes for processes that died: their uploads and data removals."""
+    uploads_recover()
+    removed = locations.locations_discard_pending()
+    if removed:
+        log.warning("Removed the data of %d deleted image copies left by an earlier process", removed)
+
+
 def uploads_recover():
     """Return uploads of dead processes of this host to queued; return how many."""
     host = socket.gethostname()
@@ -60,4 +68,6 @@ def _requeue(image_id):
     lifecycle.transition(image, Status.QUEUED)
     image.upload_holder = None
     image.save()
-    registry.default_store().discard_partial(image_id)
+    # The row does not say which store the upload went to; asking each is cheap.
+    for entry in registry.entries().values():
+        entry.driver.discard_partial(image_id)

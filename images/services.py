@@ -11,11 +11,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from images import lifecycle, quotas, schemas, selectors
+from images import access, lifecycle, locations, quotas, schemas, selectors
 from images.choices import NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, Status, Visibility
 from images.models import Image, ImageMember, ImageProperty, ImageTag
-from images.stores import registry
-from project.auth import policy, property_protections
+from project.auth import property_protections
 from project.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 CREATE_FORBIDDEN = ("direct_url", "self", "file", "schema", "stores")
@@ -47,7 +46,7 @@ def image_create(*, context, document):
     properties = {key: value for key, value in document.items() if key not in CREATE_FIELDS}
     tags = _unique(fields.pop("tags", []))
     fields.setdefault("owner", context.owner)
-    policy.enforce_image_create(context, fields["owner"], fields.get("visibility", Visibility.SHARED))
+    access.enforce_image_create(context, fields["owner"], fields.get("visibility", Visibility.SHARED))
     for name in properties:
         property_protections.enforce(context, name, "create")
     _check_minimums(fields)
@@ -95,7 +94,8 @@ def _check_minimums(fields):
 
 
 def _insert(image):
-    if Image.objects.filter(pk=image.pk).exists():
+    # Deleted images count: a deleted image's id is never given to another (OSSN-0075).
+    if Image.all_objects.filter(pk=image.pk).exists():
         raise Conflict(f"Image with identifier {image.pk} already exists!")
     try:
         with transaction.atomic():
@@ -123,12 +123,12 @@ def image_update(*, context, image_id, changes):
 def _authorize_change(context, image, change):
     # As Glance: each change is checked, a new visibility by its own rule first.
     if change.name == "visibility" and change.op != "remove":
-        policy.enforce_visibility(context, change.value, policy.ImageTarget(context, image))
+        access.enforce_new_visibility(context, change.value, image)
     _ensure_modifiable(context, image)
 
 
 def _ensure_modifiable(context, image):
-    policy.enforce_image(context, "modify_image", image)
+    access.enforce_image(context, "modify_image", image)
 
 
 def _apply_base(context, draft, change):
@@ -196,20 +196,16 @@ class _Draft:
 
 @transaction.atomic
 def image_delete(*, context, image_id):
-    """Delete the record now and its data once the transaction commits."""
+    """Mark the image deleted (its row stays, so the id is never reused) and remove its data once
+    the transaction commits."""
     image = locked_image(context, image_id)
-    policy.enforce_image(context, "delete_image", image)
+    access.enforce_image(context, "delete_image", image)
     if image.protected:
         raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
     lifecycle.transition(image, Status.DELETED)
-    location = image.location
-    image.delete()
-    if location:
-        transaction.on_commit(lambda: discard_data(location))
-
-
-def discard_data(location):
-    registry.store_for(location).delete(location)
+    image.deleted, image.deleted_at = True, timezone.now()
+    _save(image, "status", "deleted", "deleted_at")
+    locations.locations_retire(image)
 
 
 # --- status actions -----------------------------------------------------------
@@ -228,7 +224,7 @@ def image_reactivate(*, context, image_id):
 
 def _toggle(context, image_id, action, source, target):
     image = locked_image(context, image_id)
-    policy.enforce_image(context, action, image)  # Glance's rules are named deactivate and reactivate
+    access.enforce_image(context, action, image)  # Glance's rules are named deactivate and reactivate
     if image.status == target:
         return image
     if image.status != source:
@@ -276,7 +272,7 @@ def member_create(*, context, image_id, document):
     member_id = _member_id(document)
     image = locked_image(context, image_id)
     _require_shared(image, "create")
-    policy.enforce_image(context, "add_member", image)
+    access.enforce_image(context, "add_member", image)
     if ImageMember.objects.filter(image=image, member=member_id).exists():
         raise Conflict(f"Member {member_id} is duplicated for image {image.pk}")
     count = ImageMember.objects.filter(image=image).count() + 1
@@ -304,7 +300,7 @@ def member_update(*, context, image_id, member_id, document):
     image = locked_image(context, image_id)
     _require_shared(image, "update")
     membership = selectors.member_get(context, image, member_id)
-    policy.enforce_image(context, "modify_member", image)
+    access.enforce_image(context, "modify_member", image)
     schemas.validate(schemas.MEMBER, {"status": document["status"]})
     membership.status = document["status"]
     membership.updated_at = timezone.now()
@@ -317,5 +313,5 @@ def member_delete(*, context, image_id, member_id):
     image = locked_image(context, image_id)
     _require_shared(image, "delete")
     membership = selectors.member_get(context, image, member_id)
-    policy.enforce_image(context, "delete_member", image)
+    access.enforce_image(context, "delete_member", image)
     membership.delete()

@@ -1,9 +1,16 @@
 """Visibility-aware reads of the catalog, shared by the API and the admin."""
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q
 
+from metadefs.filters import NamespaceFilterSet
 from metadefs.models import MetadefObject, Namespace, Property, ResourceType, ResourceTypeAssociation, Tag
+from project.api.paging import SortOrder, next_marker, page, parse_limit, parse_sort
 from project.auth.policy import allowed, enforce_metadef
 from project.errors import NotFound
+
+NAMESPACE_SORT_KEYS = ("namespace", "created_at", "updated_at", "visibility", "protected", "owner", "id")
+CHILD_SORT_KEYS = ("name", "created_at", "updated_at", "id")
 
 ASSOCIATIONS = Prefetch(
     "resource_type_associations",
@@ -50,9 +57,39 @@ def namespaces_listed(context):
     return namespaces_visible_to(context)
 
 
-def listable(context, page):
-    return [namespace for namespace in page if allowed(
+def listable(context, namespaces):
+    return [namespace for namespace in namespaces if allowed(
         context, "get_metadef_namespace", {"project_id": namespace.owner, "visibility": namespace.visibility})]
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    next_marker: str
+
+
+def namespace_list(context, params):
+    """GET /v2/metadefs/namespaces: the page `params` ask for, each namespace with its associations."""
+    namespaces = NamespaceFilterSet(params, queryset=namespaces_listed(context)).namespaces()
+    limit, order = parse_limit(params), SortOrder.of(*parse_sort(params, NAMESPACE_SORT_KEYS))
+    marker = params.get("marker")
+    rows = page(namespaces, order, marker=namespace_get(context, marker) if marker else None, limit=limit)
+    shown = listable(context, rows)
+    associations = association_rows([namespace.id for namespace in shown])
+    for namespace in shown:
+        namespace.association_rows = associations[namespace.id]
+    return Page(shown, next_marker(rows, limit, key=lambda namespace: namespace.namespace))
+
+
+def children_page(namespace, model, params):
+    """Objects and tags of `namespace` with Glance's limit/marker/sort parameters."""
+    limit, order = parse_limit(params), SortOrder.of(*parse_sort(params, CHILD_SORT_KEYS))
+    marker = params.get("marker")
+    rows = page(model.objects.filter(namespace=namespace), order,
+                marker=child_get(namespace, model, marker) if marker else None, limit=limit)
+    for row in rows:
+        row.namespace = namespace
+    return rows
 
 
 def namespace_get(context, name, *, detail=False, reading=()):

@@ -3,6 +3,7 @@
 Each entry names the variable, its type and its default; `docs/configuration.md`
 is generated from this table so the documentation cannot drift from the code.
 """
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,14 @@ class Var:
                 return int(raw)
             except ValueError:
                 raise SystemExit(f"environment variable {self.name}={raw!r} is not an integer") from None
+        if isinstance(self.default, dict):
+            try:
+                value = json.loads(raw)
+            except ValueError as exc:
+                raise SystemExit(f"environment variable {self.name} is not valid JSON: {exc}") from None
+            if not isinstance(value, dict):
+                raise SystemExit(f"environment variable {self.name} must be a JSON object")
+            return value
         if isinstance(self.default, list):
             return [item.strip() for item in raw.split(",") if item.strip()]
         return raw
@@ -66,8 +75,11 @@ VARIABLES = [
     Var("API_LIMIT_MAX", 1000, "Largest page size a list request may ask for."),
     Var("LIMIT_PARAM_DEFAULT", 25, "Page size when a list request gives no limit."),
     Var("LOG_LEVEL", "INFO", "Root log level."),
-    Var("IMAGE_DEFAULT_STORE", "file", "Store that receives uploaded image data (file: local directory)."),
-    Var("IMAGE_FILESYSTEM_DIR", "", "file store: directory of image data. Empty means $GLANCE_DATA_DIR/images."),
+    Var("IMAGE_STORES", {}, "The image stores, a JSON object: store id -> {\"type\": driver, \"description\", "
+        "\"weight\", and the driver's options}. Empty: one store \"file\" of type file in IMAGE_FILESYSTEM_DIR."),
+    Var("IMAGE_DEFAULT_STORE", "file", "Id of the store (in IMAGE_STORES) that receives uploaded image data."),
+    Var("IMAGE_FILESYSTEM_DIR", "", "Directory of the default file store (when IMAGE_STORES is empty). "
+        "Empty means $GLANCE_DATA_DIR/images."),
     Var("IMAGE_HASH_ALGORITHM", "sha512", "hashlib algorithm for os_hash_value (md5 checksum is always kept)."),
     Var("IMAGE_SIZE_CAP", 1099511627776, "Largest image upload accepted, in bytes (413 beyond)."),
     Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),

@@ -39,3 +39,11 @@ class TooLarge(DomainError):
 
 class UnsupportedMediaType(DomainError):
     status = 415
+
+
+class Gone(DomainError):
+    status = 410
+
+
+class ServiceUnavailable(DomainError):
+    status = 503

@@ -19,7 +19,7 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    # A worker that replaces one killed mid-upload undoes that upload before serving.
-    from images.recovery import uploads_recover
+    # A worker that replaces one killed mid-upload undoes that upload (and finishes removals) before serving.
+    from images.recovery import worker_start_recover
 
-    uploads_recover()
+    worker_start_recover()

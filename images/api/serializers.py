@@ -11,13 +11,12 @@ def image_href(image_id, subresource=""):
     return f"/v2/images/{image_id}/{subresource}" if subresource else f"/v2/images/{image_id}"
 
 
-def image_body(image, readable=None):
+def image_body(image):
     """Custom properties flattened at top level, then every base field (null when unset).
 
-    Expects `custom_properties` and `tag_values` attached (selectors.with_details); `readable`, when
-    given, says which custom properties the caller may see (property protections).
+    Expects `shown_properties` (those the caller may read) and `tag_values` attached (selectors.with_details).
     """
-    body = {name: value for name, value in image.custom_properties.items() if readable is None or readable(name)}
+    body = dict(image.shown_properties)
     body.update({field: getattr(image, field) for field in IMAGE_FIELDS})
     body.update({
         "id": image.pk,

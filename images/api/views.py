@@ -2,19 +2,14 @@
 from django.http import FileResponse
 from rest_framework.response import Response
 
-from images import data, patch, quotas, selectors, services
+from images import data, locations, patch, quotas, selectors, services
 from images.api.ranges import requested_range
 from images.api.serializers import image_body, image_href, member_body
-from images.filters import images_listed
 from images.stores.base import CHUNK_SIZE
-from project.api.paging import page_links, parse_limit
+from project.api.paging import envelope
 from project.api.parsers import GlanceJSONParser
 from project.api.views import GlanceView
-from project.auth import policy, property_protections
-from project.errors import InvalidInput, NotFound, UnsupportedMediaType
-
-SORT_DIRS = ("asc", "desc")
-
+from project.errors import InvalidInput, UnsupportedMediaType
 
 class ImagesView(GlanceView):
     """Base of the image views: like Glance, a body sent to a method that takes none is a 400."""
@@ -47,27 +42,9 @@ class ImageList(ImagesView):
     body_methods = ("POST",)
 
     def get(self, request):
-        params = request.query_params
-        policy.enforce(self.caller, "get_images")
-        limit, order = parse_limit(params), _sort_order(params)
-        images = images_listed(params, self.caller)
-        marker = self._marker(params.get("marker"))
-        page = selectors.image_page(images, order, marker=marker, limit=limit)
-        next_marker = page[-1].pk if page and len(page) == limit else None
-        readable = property_protections.readable(self.caller)
-        return Response({
-            "images": [image_body(image, readable) for image in page],
-            **page_links("/v2/images", params, next_marker),
-            "schema": "/v2/schemas/images",
-        })
-
-    def _marker(self, marker_id):
-        if marker_id is None:
-            return None
-        try:
-            return selectors.image_get(self.caller, marker_id, detail=False)
-        except NotFound as exc:
-            raise InvalidInput(exc.message) from None
+        listing = selectors.image_list(self.caller, request.query_params)
+        return Response(envelope("images", [image_body(image) for image in listing.images], path="/v2/images",
+                                 params=request.query_params, marker=listing.next_marker, schema="/v2/schemas/images"))
 
     def post(self, request):
         image = services.image_create(context=self.caller, document=self.json_body())
@@ -77,35 +54,7 @@ class ImageList(ImagesView):
 
 def shown(context, image_id):
     """The image body as `context` may see it (properties it may not read left out)."""
-    return image_body(selectors.image_get(context, image_id), property_protections.readable(context))
-
-
-def _sort_order(params):
-    """Glance's two sort syntaxes: sort_key/sort_dir (repeatable) or sort=key:dir,..."""
-    if "sort" in params:
-        if "sort_key" in params or "sort_dir" in params:
-            raise InvalidInput("Old and new sorting syntax cannot be combined")
-        pairs = [item.partition(":") for item in params["sort"].strip().split(",")]
-        keys = [_sort_key(key) for key, _, _ in pairs]
-        return selectors.ImageOrder.of(keys, [_sort_dir(direction or "desc") for _, _, direction in pairs])
-    keys = [_sort_key(key) for key in params.getlist("sort_key")]
-    dirs = [_sort_dir(direction) for direction in params.getlist("sort_dir")]
-    if len(dirs) > 1 and len(dirs) != len(keys):
-        raise InvalidInput("Number of sort dirs does not match the number of sort keys")
-    return selectors.ImageOrder.of(keys, dirs)
-
-
-def _sort_key(key):
-    if key.strip() not in selectors.SORT_KEYS:
-        raise InvalidInput(f"Invalid sort key: {key}. It must be one of the following: "
-                           f"{', '.join(selectors.SORT_KEYS)}.")
-    return key.strip()
-
-
-def _sort_dir(direction):
-    if direction.strip() not in SORT_DIRS:
-        raise InvalidInput(f"Invalid sort direction: {direction}")
-    return direction.strip()
+    return image_body(selectors.image_get(context, image_id))
 
 
 class PatchV20Parser(GlanceJSONParser):
@@ -165,9 +114,9 @@ class ImageFile(ImagesView):
     def get(self, request, image_id):
         image = selectors.image_get(self.caller, image_id, detail=False)
         data.ensure_downloadable(context=self.caller, image=image)
-        span = requested_range(request.headers, image.size) if image.location and image.size is not None else None
+        span = requested_range(request.headers, image.size) if image.size is not None else None
         offset, length = span or (0, image.size)
-        readable = data.image_data_open(image=image, offset=offset, length=length)
+        readable = locations.image_data_open(image=image, offset=offset, length=length)
         if readable is None:
             return self.no_content()
         response = ImageDataResponse(readable, status=206 if span else 200, content_type="application/octet-stream")
@@ -217,7 +166,7 @@ class MemberList(ImagesView):
     def get(self, request, image_id):
         image = selectors.image_get(self.caller, image_id, detail=False)
         members = selectors.members_listed(self.caller, image)
-        return Response({"members": [member_body(m) for m in members], "schema": "/v2/schemas/members"})
+        return Response(envelope("members", [member_body(m) for m in members], schema="/v2/schemas/members"))
 
     def post(self, request, image_id):
         member = services.member_create(context=self.caller, image_id=image_id, document=self.json_body())

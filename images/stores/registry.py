@@ -1,27 +1,93 @@
-"""Which store drivers exist and which one new data goes to, read from settings at call time."""
-from urllib.parse import urlparse
+"""The configured stores: IMAGE_STORES (id -> type and options), each driver built once per process.
+
+A store's type names its driver module (`images.stores.<type>`, whose DRIVER is
+the class), so a new kind of store is one module plus one IMAGE_STORES entry.
+The registry is rebuilt when a test changes the settings it is made from.
+"""
+import re
+from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
-from django.utils.module_loading import import_string
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
-from images.stores.base import StoreError
+from images.stores.errors import StoreConfigurationError, StoreUnavailable
+from project.errors import InvalidInput
 
-DRIVERS = {"file": "images.stores.filesystem.FilesystemStore"}
+# Keys of an IMAGE_STORES entry that describe the store rather than configure its driver.
+ENTRY_KEYS = {"type": None, "description": "", "weight": 0}
+NOT_DRIVERS = {"base", "errors", "registry"}
+SOURCE_SETTINGS = {"IMAGE_STORES", "IMAGE_DEFAULT_STORE"}
+
+_built = None
 
 
-def store_named(scheme):
+@dataclass(frozen=True)
+class StoreEntry:
+    id: str
+    type: str
+    description: str
+    weight: int
+    driver: object
+
+
+def _driver_class(store_id, type_name):
+    if not isinstance(type_name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", type_name) or type_name in NOT_DRIVERS:
+        raise StoreConfigurationError(f"IMAGE_STORES[{store_id!r}]: invalid store type {type_name!r}.")
     try:
-        driver = import_string(DRIVERS[scheme])
+        return import_module(f"images.stores.{type_name}").DRIVER
+    except ModuleNotFoundError:
+        raise StoreConfigurationError(f"IMAGE_STORES[{store_id!r}]: unknown store type {type_name!r}.") from None
+
+
+def _entry(store_id, config):
+    if not isinstance(config, dict) or "type" not in config:
+        raise StoreConfigurationError(f"IMAGE_STORES[{store_id!r}] must be an object with a 'type'.")
+    described = {key: config.get(key, default) for key, default in ENTRY_KEYS.items()}
+    options = {key: value for key, value in config.items() if key not in ENTRY_KEYS}
+    driver = _driver_class(store_id, described["type"])(store_id, **options)
+    return StoreEntry(store_id, described["type"], described["description"], int(described["weight"]), driver)
+
+
+def build(stores_setting, default_id):
+    """Every store of `stores_setting`; StoreConfigurationError naming the entry at fault."""
+    if not stores_setting:
+        raise StoreConfigurationError("IMAGE_STORES names no store.")
+    entries = {store_id: _entry(store_id, config) for store_id, config in stores_setting.items()}
+    if default_id not in entries:
+        raise StoreConfigurationError(f"IMAGE_DEFAULT_STORE={default_id!r} is not in IMAGE_STORES "
+                                      f"({', '.join(sorted(entries))}).")
+    return entries
+
+
+def entries():
+    """StoreEntry by store id, built on first use in this process."""
+    global _built
+    if _built is None:
+        _built = build(settings.IMAGE_STORES, settings.IMAGE_DEFAULT_STORE)
+    return _built
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting, **kwargs):
+    global _built
+    if setting in SOURCE_SETTINGS:
+        _built = None
+
+
+def store(store_id):
+    """The driver of a configured store; StoreUnavailable (503) for one no longer configured."""
+    try:
+        return entries()[store_id].driver
     except KeyError:
-        raise StoreError(f"Unknown image store {scheme!r}; known: {', '.join(sorted(DRIVERS))}.") from None
-    return driver.from_settings(settings)
+        raise StoreUnavailable(f"Store {store_id} is not configured on this node.") from None
 
 
-def default_store():
-    """The store new image data is written to (settings.IMAGE_DEFAULT_STORE)."""
-    return store_named(settings.IMAGE_DEFAULT_STORE)
-
-
-def store_for(location):
-    """The store that handed out `location`."""
-    return store_named(urlparse(location).scheme)
+def chosen_store(store_id=None):
+    """The store a client asked for (400 if unknown), or the default store."""
+    if store_id is None:
+        return store(settings.IMAGE_DEFAULT_STORE)
+    if store_id not in entries():
+        raise InvalidInput(f"Store for identifier {store_id} not found")
+    return store(store_id)

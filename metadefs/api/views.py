@@ -4,47 +4,18 @@ from rest_framework.response import Response
 from metadefs import selectors, services
 from metadefs.api import serializers as wire
 from metadefs.models import MetadefObject, Property, Tag
-from project.api.paging import after_marker, ordered, page_links, parse_limit, parse_sort_dir, parse_sort_key
+from project.api.paging import envelope
 from project.api.views import GlanceView
 from project.errors import InvalidInput, NotFound
-
-NAMESPACE_SORT_KEYS = {"namespace", "created_at", "updated_at", "visibility", "protected", "owner", "id"}
-CHILD_SORT_KEYS = {"name", "created_at", "updated_at", "id"}
 
 
 class NamespaceList(GlanceView):
     def get(self, request):
-        params = request.query_params
-        limit, marker = parse_limit(params), params.get("marker")
-        sort_key, sort_dir = parse_sort_key(params, NAMESPACE_SORT_KEYS), parse_sort_dir(params)
-        keys = list(dict.fromkeys([sort_key, "created_at", "id"]))
-        namespaces = self._filtered(params)
-        if marker is not None:
-            namespaces = after_marker(namespaces, keys, selectors.namespace_get(self.caller, marker), sort_dir)
-        page = list(ordered(namespaces, keys, sort_dir)[:limit])
-        next_marker = page[-1].namespace if page and len(page) == limit else None
-        page = selectors.listable(self.caller, page)
-        associations = selectors.association_rows([namespace.id for namespace in page])
-        return Response({
-            "namespaces": [wire.namespace_body(namespace, wire.association_bodies(associations[namespace.id]))
-                           for namespace in page],
-            **page_links(wire.NAMESPACES_PATH, params, next_marker),
-            "schema": "/v2/schemas/metadefs/namespaces",
-        })
-
-    def _filtered(self, params):
-        namespaces = selectors.namespaces_listed(self.caller)
-        visibility = params.get("visibility")
-        if visibility:
-            if visibility not in ("public", "private"):
-                raise InvalidInput(f"Invalid visibility value: {visibility}")
-            namespaces = namespaces.filter(visibility=visibility)
-        resource_types = [name for name in params.get("resource_types", "").split(",") if name]
-        if resource_types:
-            namespaces = namespaces.filter(
-                resource_type_associations__resource_type__name__in=resource_types
-            ).distinct()
-        return namespaces
+        listing = selectors.namespace_list(self.caller, request.query_params)
+        bodies = [wire.namespace_body(namespace, wire.association_bodies(namespace.association_rows))
+                  for namespace in listing.rows]
+        return Response(envelope("namespaces", bodies, path=wire.NAMESPACES_PATH, params=request.query_params,
+                                 marker=listing.next_marker, schema="/v2/schemas/metadefs/namespaces"))
 
     def post(self, request):
         namespace = services.namespace_create(context=self.caller, document=self.json_body())
@@ -84,28 +55,14 @@ class NamespaceChildren(GlanceView):
         services.namespace_contents_delete(context=self.caller, namespace=found, kind=self.kind)
         return self.no_content()
 
-    def page(self, namespace, model):
-        """Objects and tags take Glance's limit/marker/sort parameters (no links)."""
-        params = self.request.query_params
-        limit = parse_limit(params)
-        keys = list(dict.fromkeys([parse_sort_key(params, CHILD_SORT_KEYS), "created_at", "id"]))
-        sort_dir = parse_sort_dir(params)
-        rows = model.objects.filter(namespace=namespace)
-        if params.get("marker"):
-            rows = after_marker(rows, keys, selectors.child_get(namespace, model, params["marker"]), sort_dir)
-        rows = list(ordered(rows, keys, sort_dir)[:limit])
-        for row in rows:
-            row.namespace = namespace
-        return rows
-
 
 class ObjectList(NamespaceChildren):
     kind = "objects"
 
     def get(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_objects"])
-        objects = self.page(found, MetadefObject)
-        return Response({"objects": [wire.object_body(o) for o in objects], "schema": "v2/schemas/metadefs/objects"})
+        objects = selectors.children_page(found, MetadefObject, request.query_params)
+        return Response(envelope("objects", [wire.object_body(o) for o in objects], schema="v2/schemas/metadefs/objects"))
 
     def post(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace)
@@ -176,7 +133,7 @@ class TagList(NamespaceChildren):
 
     def get(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace, reading=["get_metadef_tags"])
-        return Response({"tags": [wire.tag_body(tag) for tag in self.page(found, Tag)]})
+        return Response({"tags": [wire.tag_body(tag) for tag in selectors.children_page(found, Tag, request.query_params)]})
 
     def post(self, request, namespace):
         found = selectors.namespace_get(self.caller, namespace)

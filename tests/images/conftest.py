@@ -15,7 +15,7 @@ def image_url(image_id, *rest):
 def store_dir(tmp_path, settings):
     """Every test writes image data to its own temporary directory."""
     directory = tmp_path / "images"
-    settings.IMAGE_FILESYSTEM_DIR = directory
+    settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(directory)}}
     return directory
 
 

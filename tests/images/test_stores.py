@@ -1,104 +1,130 @@
-"""The filesystem store and the registry, on a real temporary directory."""
-import hashlib
-import io
-
+"""The file store driver and the registry of named stores, on real temporary directories."""
 import pytest
 
 from images.stores import registry
-from images.stores.base import DataNotFound, ReadOnlyStore, StoreError
-from images.stores.filesystem import FilesystemStore
-from project.errors import InvalidInput, TooLarge
+from images.stores.errors import DataNotFound, ReadOnlyStore, StoreConfigurationError, StoreUnavailable
+from images.stores.file import FileStore
 
 IMAGE_ID = "6f1c6a8e-9a63-4b8c-8f7f-2a0b5f3b9d11"
 
 
 @pytest.fixture
 def store(tmp_path):
-    return FilesystemStore(tmp_path / "images")
+    return FileStore("local", directory=tmp_path / "images")
 
 
-def test_add_returns_location_size_and_hashes(store):
-    stored = store.add(IMAGE_ID, io.BytesIO(b"hello"), hash_algo="sha512")
-    assert stored.location == (store.directory / IMAGE_ID).as_uri()
-    assert (stored.size, stored.checksum) == (5, hashlib.md5(b"hello").hexdigest())
-    assert (stored.hash_algo, stored.hash_value) == ("sha512", hashlib.sha512(b"hello").hexdigest())
+def test_add_returns_the_url_and_size(store):
+    stored = store.add(IMAGE_ID, iter([b"hel", b"lo"]))
+    assert (stored.url, stored.size) == ((store.directory / IMAGE_ID).as_uri(), 5)
+    assert store.get_size(stored.url) == 5
 
 
 def test_get_reads_a_window(store):
-    location = store.add(IMAGE_ID, io.BytesIO(b"0123456789")).location
-    assert store.get(location).read() == b"0123456789"
-    window = store.get(location, 2, 3)
+    url = store.add(IMAGE_ID, iter([b"0123456789"])).url
+    assert store.get(url).read() == b"0123456789"
+    window = store.get(url, 2, 3)
     assert (window.read(2), window.read(), window.read()) == (b"23", b"4", b"")
     window.close()
-    assert store.get(location, 8, 100).read() == b"89"
+    assert store.get(url, 8, 100).read() == b"89"
 
 
-@pytest.mark.parametrize("error, stream", [
-    (TooLarge, io.BytesIO(b"x" * 100)),
-    (InvalidInput, type("Broken", (), {"read": lambda self, n: (_ for _ in ()).throw(OSError("reset"))})()),
-])
-def test_failed_add_leaves_no_file(store, error, stream):
-    with pytest.raises(error):
-        store.add(IMAGE_ID, stream, max_size=10)
-    assert list(store.directory.iterdir()) == []
+def failing_chunks():
+    yield b"some data"
+    raise RuntimeError("the source broke")
 
 
-def test_size_mismatch_leaves_no_file(store):
-    with pytest.raises(InvalidInput):
-        store.add(IMAGE_ID, io.BytesIO(b"abc"), expected_size=4)
+def test_failed_add_leaves_no_file_and_passes_the_error_on(store):
+    with pytest.raises(RuntimeError, match="the source broke"):
+        store.add(IMAGE_ID, failing_chunks())
     assert list(store.directory.iterdir()) == []
 
 
 def test_replacing_data_is_atomic(store):
-    location = store.add(IMAGE_ID, io.BytesIO(b"first")).location
-    store.add(IMAGE_ID, io.BytesIO(b"second"))
-    assert store.get(location).read() == b"second"
+    url = store.add(IMAGE_ID, iter([b"first"])).url
+    store.add(IMAGE_ID, iter([b"second"]))
+    assert store.get(url).read() == b"second"
 
 
 def test_delete_is_idempotent_and_get_after_delete_is_not_found(store):
-    location = store.add(IMAGE_ID, io.BytesIO(b"x")).location
-    store.delete(location)
-    store.delete(location)
+    url = store.add(IMAGE_ID, iter([b"x"])).url
+    store.delete(url)
+    store.delete(url)
     with pytest.raises(DataNotFound):
-        store.get(location)
+        store.get(url)
+    with pytest.raises(DataNotFound):
+        store.get_size(url)
 
 
-@pytest.mark.parametrize("location", ["file:///etc/passwd", "file:///tmp/../etc/hosts", "s3://bucket/key"])
-def test_locations_outside_the_store_are_refused(store, location):
-    with pytest.raises(StoreError):
-        store.get(location)
-    with pytest.raises(StoreError):
-        store.delete(location)
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "file:///tmp/../etc/hosts", "s3://bucket/key"])
+def test_urls_outside_the_store_are_refused(store, url):
+    with pytest.raises(DataNotFound, match="is not in store local"):
+        store.get(url)
+    with pytest.raises(DataNotFound):
+        store.delete(url)
 
 
-def test_read_only_store_refuses_add(store):
+def test_read_only_store_refuses_add_with_glances_answer(store):
     store.read_only = True
-    with pytest.raises(ReadOnlyStore):
-        store.add(IMAGE_ID, io.BytesIO(b"x"))
+    with pytest.raises(ReadOnlyStore) as refused:
+        store.add(IMAGE_ID, iter([b"x"]))
+    assert refused.value.status == 410
+    assert "Adding images to store local is disabled" in refused.value.message
 
 
-def test_registry_builds_the_configured_store(settings, tmp_path):
-    settings.IMAGE_FILESYSTEM_DIR = tmp_path / "elsewhere"
-    store = registry.default_store()
-    assert isinstance(store, FilesystemStore) and store.directory == (tmp_path / "elsewhere").resolve()
-    assert isinstance(registry.store_for((tmp_path / "elsewhere" / "x").as_uri()), FilesystemStore)
-    settings.IMAGE_DEFAULT_STORE = "tape"
-    with pytest.raises(StoreError):
-        registry.default_store()
+def test_iter_stored_lists_complete_data_only(store):
+    store.add("a", iter([b"12"]))
+    store.add("b", iter([b"345"]))
+    (store.directory / ".c.x.part").write_bytes(b"partial")
+    assert sorted((item.url.rsplit("/", 1)[1], item.size) for item in store.iter_stored()) == [("a", 2), ("b", 3)]
 
 
-class RecordingStream(io.BytesIO):
-    def __init__(self, data):
-        super().__init__(data)
-        self.read_sizes = []
-
-    def read(self, size=-1):
-        self.read_sizes.append(size)
-        return super().read(size)
+def test_discard_partial_removes_only_that_images_leftovers(store):
+    store.directory.mkdir(parents=True)
+    (store.directory / f".{IMAGE_ID}.abc.part").write_bytes(b"x")
+    (store.directory / ".other.abc.part").write_bytes(b"x")
+    store.discard_partial(IMAGE_ID)
+    assert [path.name for path in store.directory.iterdir()] == [".other.abc.part"]
 
 
-def test_add_reads_the_body_in_1_mib_steps(store):
-    """gunicorn copies what a smaller read leaves of each body piece: 64 KiB reads cut upload speed by a third."""
-    stream = RecordingStream(b"x" * (3 * 1024 * 1024))
-    store.add(IMAGE_ID, stream)
-    assert stream.read_sizes == [1024 * 1024] * 4
+# --- registry -------------------------------------------------------------------
+
+def test_stores_are_named_and_built_once(settings, tmp_path):
+    settings.IMAGE_STORES = {"fast": {"type": "file", "directory": str(tmp_path / "a"), "weight": 5},
+                             "slow": {"type": "file", "directory": str(tmp_path / "b"), "description": "spinning"}}
+    settings.IMAGE_DEFAULT_STORE = "slow"
+    assert registry.store("fast") is registry.store("fast")
+    assert registry.store("fast").directory == (tmp_path / "a").resolve()
+    assert registry.chosen_store().store_id == "slow"
+    assert (registry.entries()["fast"].weight, registry.entries()["slow"].description) == (5, "spinning")
+
+
+def test_changed_settings_rebuild_the_stores(settings, tmp_path):
+    settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(tmp_path / "one")}}
+    first = registry.store("file")
+    settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(tmp_path / "two")}}
+    assert registry.store("file") is not first and registry.store("file").directory == (tmp_path / "two").resolve()
+
+
+@pytest.mark.parametrize("stores, default, message", [
+    ({"x": {"type": "tape"}}, "x", "IMAGE_STORES['x']: unknown store type 'tape'"),
+    ({"x": {"type": "../etc"}}, "x", "IMAGE_STORES['x']: invalid store type"),
+    ({"x": {"type": "registry"}}, "x", "IMAGE_STORES['x']: invalid store type"),
+    ({"x": {"directory": "/tmp"}}, "x", "IMAGE_STORES['x'] must be an object with a 'type'"),
+    ({"x": {"type": "file", "directory": "/tmp", "colour": "red"}}, "x", "unknown option(s) colour"),
+    ({"x": {"type": "file"}}, "x", "a file store needs a 'directory'"),
+    ({"x": {"type": "file", "directory": "/tmp"}}, "y", "IMAGE_DEFAULT_STORE='y' is not in IMAGE_STORES (x)"),
+    ({}, "file", "IMAGE_STORES names no store"),
+])
+def test_bad_configuration_names_the_entry_at_fault(stores, default, message):
+    with pytest.raises(StoreConfigurationError) as refused:
+        registry.build(stores, default)
+    assert message in str(refused.value)
+
+
+def test_unknown_store_ids(settings, tmp_path):
+    settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(tmp_path)}}
+    with pytest.raises(StoreUnavailable, match="Store gone is not configured on this node"):
+        registry.store("gone")
+    with pytest.raises(Exception, match="Store for identifier gone not found") as refused:
+        registry.chosen_store("gone")
+    assert refused.value.status == 400

@@ -5,12 +5,9 @@ overrides any of them (engine.py). Services and selectors ask here by Glance's r
 call site per rule, and get Glance's answers: 403 "You are not authorized to complete <rule>
 action.", except that an image or namespace the caller may not even see is a 404.
 """
-from collections.abc import Mapping
-
 from project.errors import Forbidden, NotFound
 
-__all__ = ["allowed", "enforce", "enforce_image", "enforce_image_create", "enforce_visibility",
-           "enforce_metadef", "is_admin", "ImageTarget"]
+__all__ = ["allowed", "enforce", "enforce_on", "enforce_metadef", "is_admin"]
 
 
 def credentials(context):
@@ -40,69 +37,14 @@ def is_admin(context):
     return allowed(context, "context_is_admin", {})
 
 
-# --- images -------------------------------------------------------------------
-
-class ImageTarget(Mapping):
-    """An image as check strings see it: its fields, its custom properties, and the aliases
-    project_id (= owner) and member_id (the caller's project, when it sees a shared image it
-    does not own)."""
-
-    FIELDS = ("id", "name", "status", "visibility", "owner", "protected", "os_hidden", "disk_format",
-              "container_format", "min_disk", "min_ram", "size", "checksum")
-
-    def __init__(self, context, image):
-        self.image = image
-        not_owner = context.project_id is not None and context.project_id != image.owner
-        self.member_id = context.project_id if image.visibility == "shared" and not_owner else None
-        self._properties = None
-
-    def __getitem__(self, key):
-        if key == "project_id":
-            return self.image.owner
-        if key == "member_id":
-            return self.member_id
-        if key in self.FIELDS:
-            return getattr(self.image, key)
-        return self.properties()[key]
-
-    def properties(self):
-        # Only read when a rule names a custom property.
-        if self._properties is None:
-            self._properties = {prop.name: prop.value for prop in self.image.properties.all()}
-        return self._properties
-
-    def __iter__(self):
-        yield from ("project_id", "member_id", *self.FIELDS, *self.properties())
-
-    def __len__(self):
-        return 2 + len(self.FIELDS) + len(self.properties())
-
-
-def enforce_image(context, rule, image):
-    """`rule` on an existing image: NotFound when the caller may not see it (get_image), else Forbidden."""
-    target = ImageTarget(context, image)
+def enforce_on(context, rule, target, *, read_rule, not_found):
+    """`rule` on an existing resource: NotFound(`not_found`) when the caller may not even read it
+    (`read_rule`), so that its existence is not disclosed; else Forbidden."""
     if allowed(context, rule, target):
         return
-    if rule == "get_image" or not allowed(context, "get_image", target):
-        raise NotFound(f"No image found with ID {image.pk}")
+    if rule == read_rule or not allowed(context, read_rule, target):
+        raise NotFound(not_found)
     raise Forbidden(f"You are not authorized to complete {rule} action.")
-
-
-def enforce_image_create(context, owner, visibility):
-    """add_image for an image `owner` will own, then the rule for its visibility."""
-    target = {"project_id": owner, "owner": owner, "visibility": visibility}
-    if not allowed(context, "add_image", target):
-        if owner != context.project_id:
-            raise Forbidden(f"You are not permitted to create images owned by '{owner}'")
-        raise Forbidden("You are not authorized to complete add_image action.")
-    enforce_visibility(context, visibility, target)
-
-
-def enforce_visibility(context, visibility, target):
-    """Making an image public or community has a rule of its own."""
-    rule = {"public": "publicize_image", "community": "communitize_image"}.get(visibility)
-    if rule is not None:
-        enforce(context, rule, target)
 
 
 # --- metadefs -------------------------------------------------------------------
@@ -112,9 +54,5 @@ def enforce_metadef(context, rule, namespace=None):
     see the namespace (get_metadef_namespace), else Forbidden."""
     if namespace is None:
         return enforce(context, rule)
-    target = {"project_id": namespace.owner, "visibility": namespace.visibility}
-    if allowed(context, rule, target):
-        return
-    if rule == "get_metadef_namespace" or not allowed(context, "get_metadef_namespace", target):
-        raise NotFound(f"Namespace {namespace.namespace} not found.")
-    raise Forbidden(f"You are not authorized to complete {rule} action.")
+    enforce_on(context, rule, {"project_id": namespace.owner, "visibility": namespace.visibility},
+               read_rule="get_metadef_namespace", not_found=f"Namespace {namespace.namespace} not found.")

@@ -1,0 +1,137 @@
+"""One way for image data to come in: a source through the pipeline into a store, on a lifecycle path.
+
+Upload uses it today (queued -> saving -> active); stage, import and copy take
+other paths and stores. Whatever the path, no database transaction is held
+while bytes flow: the image moves to the path's `receiving` status in one
+short transaction, the data streams, and a second short transaction records
+size, hashes and the new location. Any failure returns the image to queued
+with nothing left in the store; a process that dies mid-way is undone by
+images.recovery when a worker starts.
+"""
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from images import lifecycle, quotas, recovery
+from images.access import enforce_image
+from images.choices import Status
+from images.models import Image, ImageLocation
+from images.pipeline import DataPipeline, SizeCap
+from images.selectors import image_get
+from project.errors import Gone, TooLarge
+
+
+@dataclass(frozen=True)
+class LifecyclePath:
+    """The statuses an image passes while data comes in, and the rule that allows it."""
+
+    receiving: str
+    done: str
+    rule: str
+
+
+UPLOAD = LifecyclePath(Status.SAVING, Status.ACTIVE, "upload_image")
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What to take in: `source` (images.pipeline) into the store `store` on `path`."""
+
+    image_id: str
+    source: object
+    store: object
+    path: LifecyclePath = UPLOAD
+    declared_size: int = None
+
+
+def image_intake(*, context, intake):
+    """Take `intake.source` into `intake.store` as the image's data; return the image, now `path.done`.
+
+    Raises Conflict (409) unless the image may move to `path.receiving`,
+    InvalidInput (400) for a broken source or a size other than declared,
+    TooLarge (413) beyond IMAGE_SIZE_CAP, the owner's quota or the store's
+    space, Gone (410) when the image was deleted meanwhile, and any store fault.
+    """
+    cap = settings.IMAGE_SIZE_CAP
+    if intake.declared_size is not None and intake.declared_size > cap:
+        raise TooLarge(f"The incoming image is too large: {intake.declared_size} bytes, the limit is {cap}.")
+    size_cap = _begin(context, intake)
+    stored = None
+    try:
+        pipeline = DataPipeline(intake.source, hash_algo=settings.IMAGE_HASH_ALGORITHM, cap=size_cap,
+                                expected_size=intake.declared_size)
+        stored = _add(intake.store, intake.image_id, pipeline)
+        return _finish(intake, stored, pipeline)
+    except BaseException:
+        _abandon(intake, stored)
+        raise
+
+
+@transaction.atomic
+def _begin(context, intake):
+    """Lock, check the rule and quotas, move to `receiving`; return the size cap for the data."""
+    image = image_get(context, intake.image_id, for_update=True)
+    enforce_image(context, intake.path.rule, image)
+    quotas.enforce_uploading(image.owner)
+    allowance = quotas.upload_allowance(image.owner, intake.declared_size)
+    lifecycle.transition(image, intake.path.receiving)
+    image.upload_holder = recovery.this_process()
+    _save(image)
+    return _size_cap(image.owner, allowance)
+
+
+def _size_cap(owner, allowance):
+    cap = settings.IMAGE_SIZE_CAP
+    if allowance is not None and allowance < cap:
+        used = settings.IMAGE_SIZE_TOTAL_QUOTA * quotas.MiB - allowance
+        return SizeCap(allowance, lambda size: quotas.size_over_limit(owner, used, size))
+    return SizeCap(cap, lambda size: TooLarge(f"Image exceeds the maximum size of {cap} bytes."))
+
+
+def _add(store, image_id, pipeline):
+    chunks = pipeline.chunks()
+    try:
+        return store.add(image_id, chunks)
+    finally:
+        chunks.close()
+
+
+@transaction.atomic
+def _finish(intake, stored, pipeline):
+    image = Image.objects.select_for_update().filter(pk=intake.image_id).first()
+    if image is None or image.status != intake.path.receiving:
+        raise Gone(f"Image {intake.image_id} could not be found after upload. The image may have been deleted "
+                   "during the upload, cleaning up the chunks uploaded.")
+    quotas.enforce_stored_size(image.owner, pipeline.size)
+    image.size, image.checksum = pipeline.size, pipeline.checksum
+    image.os_hash_algo, image.os_hash_value = pipeline.hash_algo, pipeline.hash_value
+    lifecycle.transition(image, intake.path.done)
+    _save(image)
+    now = timezone.now()
+    ImageLocation.objects.create(image=image, store=intake.store.store_id, url=stored.url, metadata=stored.metadata,
+                                 created_at=now, updated_at=now)
+    return image
+
+
+def _abandon(intake, stored):
+    """Back to queued, and the data just stored (if any) removed: the client may simply try again."""
+    _requeue(intake.image_id, intake.path.receiving)
+    if stored is not None:
+        intake.store.delete(stored.url)
+
+
+@transaction.atomic
+def _requeue(image_id, receiving):
+    image = Image.objects.select_for_update().filter(pk=image_id, status=receiving).first()
+    if image is not None:
+        lifecycle.transition(image, Status.QUEUED)
+        _save(image)
+
+
+def _save(image):
+    if image.status not in (Status.SAVING, Status.UPLOADING, Status.IMPORTING):
+        image.upload_holder = None
+    image.updated_at = timezone.now()
+    image.save()

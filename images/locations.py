@@ -1,0 +1,79 @@
+"""The copies of an image's data (ImageLocation rows): reading the best one, removing them."""
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from images.choices import LocationStatus, Status
+from images.models import ImageLocation
+from images.stores import registry
+from images.stores.errors import DataNotFound, StoreFault, StoreUnavailable
+from project.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+
+def store_ids(image):
+    """The `stores` of an image: the stores holding an active copy of its data."""
+    return [location.store for location in readable_locations(image)]
+
+
+def readable_locations(image):
+    """Active copies, the store with the highest weight first."""
+    entries = registry.entries()
+    locations = list(image.locations.filter(status=LocationStatus.ACTIVE))
+    return sorted(locations, key=lambda location: -getattr(entries.get(location.store), "weight", -1))
+
+
+def image_data_open(*, image, offset=0, length=None):
+    """A readable over `length` bytes of the image's data from `offset`, or None if it has no data.
+
+    Copies are tried by store weight; a store that fails (503) passes the turn
+    to the next copy, and only when every copy failed is the last fault raised.
+    """
+    failure = None
+    for location in readable_locations(image):
+        try:
+            return _open(location, image, offset, length)
+        except DataNotFound:
+            log.warning("Image %s is %s but its data is missing at %s", image.pk, image.status, location.url)
+        except StoreUnavailable as exc:
+            log.warning("Image %s: store %s failed, trying the next copy: %s", image.pk, location.store, exc)
+            failure = exc
+    if failure is not None:
+        raise failure
+    return None
+
+
+def _open(location, image, offset, length):
+    store = registry.store(location.store)
+    if not store.random_access and (offset or length != image.size):
+        raise InvalidInput(f"The {location.store} store holding this image cannot serve byte ranges.")
+    return store.get(location.url, offset, length)
+
+
+def locations_retire(image):
+    """Mark every copy of a deleted image for removal; the data goes once the transaction commits."""
+    retired = list(image.locations.filter(status=LocationStatus.ACTIVE))
+    image.locations.filter(pk__in=[location.pk for location in retired]).update(
+        status=LocationStatus.PENDING_DELETE, updated_at=timezone.now())
+    transaction.on_commit(lambda: [location_discard(location) for location in retired])
+
+
+def location_discard(location):
+    """Remove one copy's data, then its row. A store fault is logged and the row kept, so the
+    removal is retried (locations_discard_pending) instead of lost."""
+    try:
+        registry.store(location.store).delete(location.url)
+    except StoreFault as exc:
+        log.warning("Could not remove image data %s from store %s (kept for a retry): %s",
+                    location.url, location.store, exc)
+        return False
+    ImageLocation.objects.filter(pk=location.pk).delete()
+    return True
+
+
+def locations_discard_pending():
+    """Retry removing the data of deleted images (run when a worker starts); return how many copies went."""
+    pending = ImageLocation.objects.filter(status=LocationStatus.PENDING_DELETE, image__status=Status.DELETED)
+    return sum(location_discard(location) for location in pending.select_related(None))
