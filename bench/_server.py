@@ -2,7 +2,7 @@
 
 Shared by the end-to-end tests (tests/e2e/conftest.py) and the benchmarks, so both
 measure and exercise exactly what `make run` starts: project/gunicorn.conf.py, real
-worker processes, a fresh SQLite database.
+worker processes, a fresh SQLite database, static files collected into its data directory.
 """
 import http.client
 import os
@@ -58,6 +58,8 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database.create()
         self.manage("migrate", "--noinput", "-v0")
+        # As `make run` does: the admin's pages name hashed files that only collectstatic writes.
+        self.manage("collectstatic", "--noinput", "-v0")
         # The listening socket is made here and inherited by gunicorn: the port is
         # known before the server starts and no other process can take it in between
         # (several test sessions may run side by side on one machine).

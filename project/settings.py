@@ -17,6 +17,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: `runserver` then serves static files through WhiteNoise too, as gunicorn does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
@@ -28,6 +30,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "project.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Answers only under STATIC_URL, before sessions and auth: a static file costs no query or token check.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,7 +70,13 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = DATA_DIR / "static"  # filled by collectstatic (make run, bench/_server.py)
+# Content-hashed names (base.<hash>.css) served gzip-compressed with a ten-year max-age;
+# a page always names the current hash, so a new release is never hidden behind a cached file.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # loaddata understands the Glance metadef file format through this module.
 SERIALIZATION_MODULES = {"metadefs": "metadefs.fixture_format"}

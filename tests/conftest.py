@@ -1,7 +1,29 @@
 import json
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from rest_framework.test import APIClient
+
+
+@pytest.fixture(scope="session", autouse=True)
+def static_files_from_the_apps(django_test_environment):
+    """In-process tests (test client, pytest-django's live_server) find static files as `runserver`
+    does with DEBUG on: plain names, read from the apps' static/ directories.
+
+    The manifest storage of project/settings.py names files from the manifest collectstatic
+    writes, and these tests run no collectstatic: any admin page would raise "Missing staticfiles
+    manifest entry". Django's documentation advises plain StaticFilesStorage for tests; the hashed,
+    compressed, cached-for-years files are tested where they are served, against gunicorn
+    (tests/browser/test_admin_static_gunicorn.py). WhiteNoise, likewise, reads the apps' directories
+    on each request as it does with DEBUG on, instead of warning that STATIC_ROOT was never filled.
+    """
+    with override_settings(
+        STORAGES={**settings.STORAGES,
+                  "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+        WHITENOISE_USE_FINDERS=True, WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
 
 
 class Api:

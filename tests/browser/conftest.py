@@ -1,4 +1,5 @@
-"""Headless Chromium (Debian's, driven by its chromedriver) against pytest-django's live_server.
+"""Headless Chromium (Debian's, driven by its chromedriver) against pytest-django's live_server
+(test_admin_static_gunicorn.py drives its own against the gunicorn server of `make run`).
 
 Selenium's own browser download cannot work on CI machines (no internet), so
 the system packages are used; on a fresh machine running as root they are
@@ -35,13 +36,8 @@ def chromium_binaries():
     return shutil.which("chromium"), shutil.which("chromedriver")
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_binaries, tmp_path_factory, live_server):
-    """One Chromium for the session (it takes seconds to start); tests log in afresh.
-
-    It quits before live_server stops: the server threads serving its keep-alive
-    connections must finish while they may still use the shared test database.
-    """
+def start_chromium(chromium_binaries, tmp_path_factory):
+    """A headless Chromium with a fresh profile; `.downloads` is its download directory."""
     chromium, chromedriver = chromium_binaries
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
@@ -56,6 +52,17 @@ def browser(chromium_binaries, tmp_path_factory, live_server):
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
     driver.implicitly_wait(5)
     driver.downloads = downloads
+    return driver
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_binaries, tmp_path_factory, live_server):
+    """One Chromium for the session (it takes seconds to start); tests log in afresh.
+
+    It quits before live_server stops: the server threads serving its keep-alive
+    connections must finish while they may still use the shared test database.
+    """
+    driver = start_chromium(chromium_binaries, tmp_path_factory)
     yield driver
     driver.quit()
 
@@ -78,11 +85,39 @@ def admin_user(transactional_db, django_user_model, settings):
 @pytest.fixture
 def admin_browser(browser, live_server, admin_user):
     """The browser logged in to the admin through the login form."""
+    return log_in(browser, live_server.url, admin_user.username)
+
+
+def log_in(browser, base_url, username, password=PASSWORD):
+    """Log in through the admin's login form; the browser's `.base_url` becomes `base_url`."""
     browser.delete_all_cookies()
-    browser.get(f"{live_server.url}/admin/login/")
-    browser.find_element(By.ID, "id_username").send_keys(admin_user.username)
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.get(f"{base_url}/admin/login/")
+    browser.find_element(By.ID, "id_username").send_keys(username)
+    browser.find_element(By.ID, "id_password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     browser.find_element(By.ID, "user-tools")
-    browser.base_url = live_server.url
+    browser.base_url = base_url
     return browser
+
+
+def full_page_screenshot(browser, path):
+    """The whole page, not just the window, as a PNG at `path`."""
+    width, height = browser.get_window_size()["width"], browser.get_window_size()["height"]
+    # The window is taller than its viewport by the browser's own frame.
+    page = browser.execute_script("return document.documentElement.scrollHeight + outerHeight - innerHeight")
+    browser.set_window_size(width, max(height, page))
+    browser.save_screenshot(str(path))
+    browser.set_window_size(width, height)
+
+
+SCREENSHOT_DIRS = pytest.StashKey[list]()
+
+
+def report_screenshots(config, directory):
+    """Name `directory` in the run's summary, so a person can look at the pages afterwards."""
+    config.stash.setdefault(SCREENSHOT_DIRS, []).append(directory)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for directory in config.stash.get(SCREENSHOT_DIRS, []):
+        terminalreporter.write_line(f"admin screenshots: {directory}")

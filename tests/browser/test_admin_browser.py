@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import Select
 from metadefs import services
 from metadefs.models import Namespace, Property
 from project.auth.context import admin_context
+from tests.browser.conftest import full_page_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +21,7 @@ SCREENSHOTS = "/tmp/admin_{}.png"
 
 def screenshot(browser, name):
     """The whole page, not just the window, to /tmp/admin_<name>.png."""
-    width, height = browser.get_window_size()["width"], browser.get_window_size()["height"]
-    browser.set_window_size(width, max(height, browser.execute_script("return document.documentElement.scrollHeight")))
-    browser.save_screenshot(SCREENSHOTS.format(name))
-    browser.set_window_size(width, height)
+    full_page_screenshot(browser, SCREENSHOTS.format(name))
 
 
 def wait_for_download(directory, timeout=10):
