@@ -26,7 +26,7 @@ from keystoneauth1 import session as ks_session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
 from bench._load import HEADER, measure  # noqa: E402
-from bench._server import ROOT, LiveServer  # noqa: E402
+from tests.support.live_server import ROOT, LiveServer  # noqa: E402
 
 KEYSTONE_HOME = Path(os.environ.get("KEYSTONE_HOME", "/tmp/glance-keystone"))
 PATH = "/v2/metadefs/namespaces?limit=20"

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._load import HEADER, measure  # noqa: E402
-from bench._server import ROOT, LiveServer  # noqa: E402
+from tests.support.live_server import ROOT, LiveServer  # noqa: E402
 
 SCENARIOS = [
     ("namespace list", "/v2/metadefs/namespaces"),

@@ -70,7 +70,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"  # filled by collectstatic (make run, bench/_server.py)
+STATIC_ROOT = DATA_DIR / "static"  # filled by collectstatic (make run, tests/support/live_server.py)
 # Content-hashed names (base.<hash>.css) served gzip-compressed with a ten-year max-age;
 # a page always names the current hash, so a new release is never hidden behind a cached file.
 STORAGES = {

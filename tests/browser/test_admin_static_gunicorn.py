@@ -2,7 +2,7 @@
 
 pytest-django's live_server serves static files by itself, so the other browser tests
 would pass with no static file serving at all (the "admin has no styles" issue). This
-module starts the same gunicorn command as `make run` (bench/_server.py) and checks what
+module starts the same gunicorn command as `make run` (tests/support/live_server.py) and checks what
 a person's browser gets from it. Screenshots go to a directory named in the run's summary
 and are copied to /tmp/admin-screenshots/.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from bench._server import LiveServer
+from tests.support.live_server import LiveServer
 from tests.browser.conftest import PASSWORD, full_page_screenshot, log_in, report_screenshots, start_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]

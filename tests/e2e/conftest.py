@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench._server import ROOT, LiveServer
+from tests.support.live_server import ROOT, LiveServer
 
 VENV_BIN = ROOT / ".venv" / "bin"
 _SERVER = pytest.StashKey[LiveServer]()

@@ -10,7 +10,7 @@ import glanceclient
 import pytest
 from glanceclient import exc
 
-from bench._server import ROOT
+from tests.support.live_server import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bench._server import LiveServer
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
 

@@ -1,8 +1,8 @@
 """The service in AUTH_STRATEGY=keystone against the real Keystone of .ci/keystone/start.
 
 Keystone is found through $KEYSTONE_HOME/keystone.env (written by the start script). When it
-is not answering the tests are skipped, unless KEYSTONE_REQUIRED is set: then the start
-script is run here (CI sets it), and a failure to start fails the session.
+is not answering the tests are skipped, unless KEYSTONE_REQUIRED=1: then the start
+script is run here (`make test` sets it), and a failure to start fails the session.
 """
 from http import client as http_client
 import json
@@ -16,11 +16,12 @@ import pytest
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-from bench._server import ROOT, LiveServer
+from tests.support.live_server import ROOT, LiveServer
 from tests.e2e.conftest import Cli, client_env  # noqa: F401  (client_env is a fixture)
 
 KEYSTONE_HOME = Path(os.environ.get("KEYSTONE_HOME", "/tmp/glance-keystone"))
 START = ROOT / ".ci" / "keystone" / "start"
+STOP = ROOT / ".ci" / "keystone" / "stop"
 # Short, so the revocation test can wait it out.
 TOKEN_CACHE_TIME = 5
 _SERVER = pytest.StashKey[LiveServer]()
@@ -54,16 +55,19 @@ def _run_start(*args):
 
 
 @pytest.fixture(scope="session")
-def keystone_env():
+def keystone_env(request):
     """keystone.env: our service's settings (AUTH_STRATEGY=keystone, KEYSTONE_AUTH_URL, the
-    service user, memcached) for a Keystone that answers."""
+    service user, memcached) for a Keystone that answers. A Keystone these tests started
+    (KEYSTONE_REQUIRED, as `make test` sets it) is stopped again when they end."""
     env_file = KEYSTONE_HOME / "keystone.env"
     running = env_file.exists() and _answers(_read_env_file(env_file)["KEYSTONE_AUTH_URL"])
     if not running:
-        if not os.environ.get("KEYSTONE_REQUIRED"):
+        if os.environ.get("KEYSTONE_REQUIRED", "0") in ("", "0"):
             pytest.skip(f"Keystone is not running (no answer per {env_file}); start it with "
                         f".ci/keystone/start, or set KEYSTONE_REQUIRED=1 to have the tests start it")
         _run_start()
+        request.addfinalizer(lambda: subprocess.run([str(STOP)], env={**os.environ, "KEYSTONE_HOME": str(KEYSTONE_HOME)},
+                                                    check=False, timeout=60))
     return _read_env_file(env_file)
 
 

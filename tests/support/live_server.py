@@ -1,6 +1,7 @@
 """Run the real service under gunicorn in a throwaway data directory.
 
-Shared by the end-to-end tests (tests/e2e/conftest.py) and the benchmarks, so both
+The test suite's own harness (tests/e2e, tests/keystone, tests/browser), also used by the
+benchmarks in bench/, so both
 measure and exercise exactly what `make run` starts: project/gunicorn.conf.py, real
 worker processes, a fresh SQLite database, static files collected into its data directory.
 """
@@ -14,7 +15,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
