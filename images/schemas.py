@@ -11,6 +11,7 @@ import jsonschema
 
 from images.choices import CONTAINER_FORMATS, DISK_FORMATS, NAME_MAX_LENGTH, UUID_PATTERN, MemberStatus
 from project.errors import InvalidInput
+from project.schema_validation import StrictDraft4Validator
 
 
 def _read_only(kind, what, nullable=False):
@@ -162,7 +163,7 @@ def validate(schema, document):
     """Raise InvalidInput (400) when `document` breaks `schema`."""
     validator = _VALIDATORS.get(id(schema))
     if validator is None:
-        validator = _VALIDATORS[id(schema)] = jsonschema.Draft4Validator(schema)
+        validator = _VALIDATORS[id(schema)] = StrictDraft4Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         raise InvalidInput(f"Provided object does not match schema '{schema['name']}': {_describe(error)}")

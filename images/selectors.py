@@ -3,6 +3,7 @@
 Who sees what is images.visibility; what a caller may read of an image's
 properties is property protections. Bodies are built from what these attach.
 """
+import re
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, CharField
@@ -40,12 +41,18 @@ def with_details(images, context=None):
 
 SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at")
 # Nullable sort keys compare as these values, so NULLs sort the same on every database.
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 NULL_SORTS_AS = {"name": ("", CharField), "container_format": ("", CharField),
                  "disk_format": ("", CharField), "size": (0, BigIntegerField)}
 
 
 def images_visible_to(context):
     return Image.objects.filter(visible_q(context))
+
+
+def canonical_id(image_id):
+    """Ids are lowercase UUIDs: an upper-case spelling names the same image."""
+    return image_id.lower() if isinstance(image_id, str) and UUID.fullmatch(image_id) else image_id
 
 
 def image_get(context, image_id, *, for_update=False, detail=True):
@@ -57,7 +64,7 @@ def image_get(context, image_id, *, for_update=False, detail=True):
     if for_update:
         images = images.select_for_update()
     try:
-        image = images.get(pk=image_id)
+        image = images.get(pk=canonical_id(image_id))
     except Image.DoesNotExist:
         raise NotFound(f"No image found with ID {image_id}") from None
     enforce_image(context, "get_image", image)

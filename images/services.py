@@ -46,6 +46,8 @@ def image_create(*, context, document):
     properties = {key: value for key, value in document.items() if key not in CREATE_FIELDS}
     tags = _unique(fields.pop("tags", []))
     fields.setdefault("owner", context.owner)
+    if "id" in fields:
+        fields["id"] = selectors.canonical_id(fields["id"])
     access.enforce_image_create(context, fields["owner"], fields.get("visibility", Visibility.SHARED))
     for name in properties:
         property_protections.enforce(context, name, "create")

@@ -10,6 +10,7 @@ from functools import lru_cache
 import jsonschema
 
 from project.errors import InvalidInput
+from project.schema_validation import StrictDraft4Validator
 
 _FORMATS = jsonschema.FormatChecker()
 _TYPE_CHECKS = {
@@ -30,7 +31,7 @@ def validate_document(schema, document, what):
     """Raise InvalidInput naming the first field of `document` that breaks `schema`."""
     validator = _document_validators.get(id(schema))
     if validator is None:
-        validator = _document_validators[id(schema)] = jsonschema.Draft4Validator(schema, format_checker=_FORMATS)
+        validator = _document_validators[id(schema)] = StrictDraft4Validator(schema, format_checker=_FORMATS)
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
         raise InvalidInput(f"Invalid {what}: {_describe(error)}")

@@ -10,12 +10,22 @@ control_socket = str(Path(read_all()["GLANCE_DATA_DIR"]) / "gunicorn.ctl")
 timeout = 0
 worker_class = "gthread"
 threads = 4
+# Request lines of up to 1 MiB (0: gunicorn's largest), headers of up to 32 KiB: Glance serves
+# 70 KB query strings (an id=in: filter of a few hundred ids) and 16 KB headers (Keystone tokens).
+limit_request_line = 0
+limit_request_field_size = 32768
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
 
 
 def on_starting(server):
     server.log.info("Glance-compatible API starting")
+
+
+def pre_request(worker, req):
+    from project.api.connection import remember_server_request
+
+    remember_server_request(req)
 
 
 def post_worker_init(worker):

@@ -83,7 +83,7 @@ SERIALIZATION_MODULES = {"metadefs": "metadefs.fixture_format"}
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["project.api.parsers.GlanceJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["project.api.parsers.GlanceJSONParser", "project.api.parsers.AnyTypeJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,

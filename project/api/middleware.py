@@ -1,6 +1,8 @@
 import re
 import uuid
 
+from project.api.connection import body_left_unread, close_after_response
+
 REQUEST_ID_FORMAT = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -15,4 +17,6 @@ class RequestIdMiddleware:
         request.request_id = offered if REQUEST_ID_FORMAT.match(offered) else f"req-{uuid.uuid4()}"
         response = self.get_response(request)
         response["x-openstack-request-id"] = request.request_id
+        if body_left_unread(request, response):
+            close_after_response()
         return response

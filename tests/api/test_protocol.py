@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 
 def test_root_is_multiple_choices(api):
     response = api.get("/")
@@ -69,10 +71,18 @@ def test_callers_request_id_is_echoed(api):
     assert response["x-openstack-request-id"] == request_id
 
 
-def test_unsupported_body_type_is_415(api):
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+@pytest.mark.parametrize("path, body", [("/v2/metadefs/namespaces", {"namespace": "x"}), ("/v2/images", {"name": "x"})])
+def test_json_is_read_whatever_the_content_type_says(api, content_type, path, body):
+    """As Glance: curl's -d sends a JSON body as application/x-www-form-urlencoded."""
+    response = api.post(path, raw=json.dumps(body), content_type=content_type)
+    assert response.status_code == 201, response.content
+
+
+def test_a_body_that_is_not_json_is_400_whatever_its_type(api):
     response = api.post("/v2/metadefs/namespaces", raw="namespace=x", content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 415
-    assert "application/x-www-form-urlencoded" in response.json()["message"]
+    assert response.status_code == 400
+    assert "Malformed JSON" in response.json()["message"]
 
 
 def test_body_without_content_type_is_read_as_json(api):

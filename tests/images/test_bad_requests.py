@@ -5,6 +5,8 @@ from tests.images.conftest import IMAGES, PATCH_V21, with_body
 
 ID = "{id}"
 BAD_JSON = b'{"hello"]'
+DEEP = b"[" * 1000 + b"]" * 1000
+DEEP_OBJECT = b'{"a": ' * 1000 + b"1" + b"}" * 1000
 
 # (method, path, raw body or None, content type, extra headers, expected status)
 CASES = [
@@ -33,7 +35,16 @@ CASES = [
     ("POST", IMAGES, b'{"protected": "yes"}', "application/json", {}, 400),
     ("POST", IMAGES, b'{"disk_format": "floppy"}', "application/json", {}, 400),
     ("POST", IMAGES, b'{"locations": []}', "application/json", {}, 403),
-    ("POST", IMAGES, b'{"name": "x"}', "text/plain", {}, 415),
+    ("POST", IMAGES, b"name=x", "application/x-www-form-urlencoded", {}, 400),
+    ("POST", IMAGES, b'{"id": "6f1c6a8e-9a63-4b8c-8f7f-2a0b5f3b9d11\\n"}', "application/json", {}, 400),
+    ("POST", IMAGES, b'{"name": "' + b"x" * 120_000 + b'"}', "application/json", {}, 413),
+    # nesting deeper than any document of the API: refused before parsing, never a RecursionError
+    ("POST", IMAGES, DEEP, "application/json", {}, 400),
+    ("POST", IMAGES, DEEP_OBJECT, "text/plain", {}, 400),
+    ("PATCH", f"{IMAGES}/{ID}", DEEP, PATCH_V21, {}, 400),
+    ("PATCH", f"{IMAGES}/00000000-0000-0000-0000-000000000000", DEEP, PATCH_V21, {}, 400),
+    ("POST", f"{IMAGES}/{ID}/members", DEEP, "application/json", {}, 400),
+    ("PUT", f"{IMAGES}/{ID}/members/tenant-b", DEEP, "application/json", {}, 400),
     ("PUT", IMAGES, b"{}", "application/json", {}, 405),
     # patches
     ("PATCH", f"{IMAGES}/{ID}", b'[{"op": "replace", "path": "/name", "value": "x"}]', "application/json", {}, 415),

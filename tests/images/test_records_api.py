@@ -111,3 +111,18 @@ def test_unknown_or_malformed_ids_are_404(owner):
 def test_timestamps_are_utc_whole_seconds(owner, image):
     created = timezone.datetime.strptime(image["created_at"], "%Y-%m-%dT%H:%M:%SZ")
     assert abs((timezone.now().replace(tzinfo=None) - created).total_seconds()) < 60
+
+
+def test_ids_are_canonical_lowercase_uuids(owner):
+    upper = "6F1C6A8E-9A63-4B8C-8F7F-2A0B5F3B9D11"
+    created = owner.post(IMAGES, {"id": upper, "name": "upper"})
+    assert (created.status_code, created.json()["id"]) == (201, upper.lower())
+    assert owner.get(image_url(upper)).json()["id"] == upper.lower()
+    assert owner.post(IMAGES, {"id": upper.lower(), "name": "same id"}).status_code == 409
+
+
+def test_an_id_with_a_trailing_newline_is_refused(owner, image):
+    """The schema's `$` would match before a final newline: a look-alike id and a data file named with it."""
+    response = owner.post(IMAGES, {"id": image["id"] + "\n", "name": "look-alike"})
+    assert response.status_code == 400
+    assert "does not match" in response.json()["message"]

@@ -5,6 +5,7 @@ from tests.metadefs.conftest import NS_PATH, ns_url
 
 NS = "OS::Test::Sample"
 LONG = "n" * 81
+DEEP = "[" * 1000 + "]" * 1000
 
 # (method, path, body or raw string, expected status, words the message must contain)
 BAD_REQUESTS = [
@@ -52,6 +53,13 @@ BAD_REQUESTS = [
     ("post", ns_url(NS, "resource_types"), {"name": "OS::Nova::Flavor", "prefix": 3}, 400, "prefix"),
     ("post", ns_url("no-such-ns", "properties"), {"name": "p", "title": "T", "type": "string"}, 404, "no-such-ns"),
     ("delete", ns_url(NS, "resource_types", "OS::Unknown"), None, 404, "OS::Unknown"),
+    # nesting deeper than any document of the API: refused before parsing, never a RecursionError
+    *[(method, path, DEEP, 400, "nested deeper than 64 levels") for method, path in [
+        ("post", NS_PATH), ("put", ns_url(NS)), ("post", ns_url(NS, "properties")),
+        ("put", ns_url(NS, "properties", "cpu_policy")), ("post", ns_url(NS, "objects")),
+        ("put", ns_url(NS, "objects", "Topology")), ("post", ns_url(NS, "tags")), ("put", ns_url(NS, "tags", "fast")),
+        ("post", ns_url(NS, "resource_types"))]],
+    ("post", NS_PATH, '{"namespace": "' + "x" * 120_000 + '"}', 413, "larger than 114688 bytes"),
 ]
 
 
