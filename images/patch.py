@@ -36,7 +36,8 @@ class Change:
 
 
 def check_media_type(content_type):
-    media_type = (content_type or "").split(";")[0].strip().lower()
+    # Compared as written: Glance answers an upper-case patch type with 415 too.
+    media_type = (content_type or "").split(";")[0].strip()
     if media_type not in MEDIA_TYPES:
         error = UnsupportedMediaType(f"Image PATCH expects Content-Type one of: {ACCEPT_PATCH}")
         error.headers = {"Accept-Patch": ACCEPT_PATCH}

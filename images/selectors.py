@@ -90,12 +90,13 @@ def image_list(context, params):
 
 
 def _marker(context, marker_id):
+    """The marker image, deleted ones included (as Glance: a page may end at an image deleted since)."""
     if marker_id is None:
         return None
-    try:
-        return image_get(context, marker_id, detail=False)
-    except NotFound as exc:
-        raise InvalidInput(exc.message) from None
+    marker = Image.all_objects.filter(visible_q(context), pk=canonical_id(marker_id)).first()
+    if marker is None:
+        raise InvalidInput(f"No image found with ID {marker_id}")
+    return marker
 
 
 def members_visible_to(context, image):

@@ -82,11 +82,15 @@ def namespace_list(context, params):
 
 
 def children_page(namespace, model, params):
-    """Objects and tags of `namespace` with Glance's limit/marker/sort parameters."""
+    """Objects and tags of `namespace` with Glance's limit/marker/sort parameters.
+
+    Glance's object list ignores its paging parameters; here they page, but an
+    object marker that does not exist starts from the beginning (Glance's 200),
+    where a tag marker that does not exist is Glance's 404.
+    """
     limit, order = parse_limit(params), SortOrder.of(*parse_sort(params, CHILD_SORT_KEYS))
-    marker = params.get("marker")
-    rows = page(model.objects.filter(namespace=namespace), order,
-                marker=child_get(namespace, model, marker) if marker else None, limit=limit)
+    rows = page(model.objects.filter(namespace=namespace), order, marker=_child_marker(namespace, model, params),
+                limit=limit)
     for row in rows:
         row.namespace = namespace
     return rows
@@ -115,6 +119,15 @@ NAMESPACE_CONTENTS = ("list_metadef_resource_types", "get_metadef_objects", "get
 def resource_types_listed(context):
     enforce_metadef(context, "list_metadef_resource_types")
     return ResourceType.objects.order_by("name")
+
+
+def _child_marker(namespace, model, params):
+    name = params.get("marker")
+    if not name:
+        return None
+    if model is MetadefObject:
+        return model.objects.filter(namespace=namespace, name=name).first()
+    return child_get(namespace, model, name)
 
 
 def child_get(namespace, model, name):

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.api.middleware.RequestIdMiddleware",
+    "project.api.middleware.CollapseSlashesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Answers only under STATIC_URL, before sessions and auth: a static file costs no query or token check.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -3,6 +3,7 @@ import uuid
 
 from project.api.connection import body_left_unread, close_after_response
 
+SLASHES = re.compile(r"/{2,}")
 REQUEST_ID_FORMAT = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -20,3 +21,15 @@ class RequestIdMiddleware:
         if body_left_unread(request, response):
             close_after_response()
         return response
+
+
+class CollapseSlashesMiddleware:
+    """`//v2/images` and `/v2/images/{id}//file` name the same resources, as Glance's router has them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "//" in request.path_info:
+            request.path_info = SLASHES.sub("/", request.path_info)
+        return self.get_response(request)

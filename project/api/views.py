@@ -12,6 +12,9 @@ SUPPORTED_VERSIONS = [("2.9", "CURRENT")] + [(f"2.{minor}", "SUPPORTED") for min
 class GlanceView(APIView):
     """Base of every /v2 view: JSON in, JSON out, request.context for the caller."""
 
+    # Glance's routes answer any other method, HEAD and OPTIONS too, with 405 and the Allow header.
+    http_method_names = ["get", "post", "put", "patch", "delete"]
+
     @property
     def caller(self):
         return self.request.context

@@ -41,3 +41,13 @@ def test_a_small_request_keeps_its_connection(live_service):
         response.read()
         assert (response.status, response.getheader("Connection")) == (200, "keep-alive")
     connection.close()
+
+
+@pytest.mark.parametrize("path", ["//v2/images", "/v2//images?limit=1"])
+def test_doubled_slashes_are_served_as_glance_serves_them(live_service, path):
+    parts = urlsplit(live_service.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    assert response.status == 200, response.read()
+    connection.close()

@@ -35,7 +35,7 @@ BAD_REQUESTS = [
     ("get", NS_PATH + "?sort_key=colour", None, 400, "Invalid sort key"),
     ("get", NS_PATH + "?visibility=everyone", None, 400, "Invalid visibility"),
     ("get", NS_PATH + "?marker=no-such-namespace", None, 404, "no-such-namespace"),
-    ("get", ns_url(NS, "objects") + "?marker=nope", None, 404, "nope"),
+    ("get", ns_url(NS, "tags") + "?marker=nope", None, 404, "nope"),
     ("get", ns_url(NS, "tags") + "?limit=-5", None, 400, "positive"),
     ("put", ns_url(NS), {"display_name": "no name"}, 400, "'namespace' is a required property"),
     ("put", ns_url(NS), {"namespace": NS, "updated_at": "x"}, 403, "read-only"),
@@ -77,3 +77,10 @@ def test_bad_request(api, namespace, method, path, body, status, words):
     assert set(error) == {"message", "code", "title"}
     if words:
         assert words in error["message"]
+
+
+def test_an_object_marker_that_does_not_exist_lists_from_the_start(api, namespace):
+    """Glance's object list ignores its paging parameters: 200, never a 404."""
+    listed = api.get(ns_url(NS, "objects") + "?marker=nope")
+    assert listed.status_code == 200
+    assert listed.json() == api.get(ns_url(NS, "objects")).json()
