@@ -8,11 +8,16 @@ WORKERS ?= 4
 
 .PHONY: run test test-mariadb system-packages browser-packages keystone keystone-stop test-keystone clean
 
-# Debian packages mysqlclient builds against (it has no Linux wheel); installed only when missing.
+# Debian packages mysqlclient builds against (it has no Linux wheel), and HAProxy, the front of
+# `manage.py serve`; installed only when missing.
 system-packages:
 	@if ! pkg-config --exists libmariadb 2>/dev/null && ! pkg-config --exists mysqlclient 2>/dev/null; then \
 		echo "Installing libmariadb-dev and pkg-config (needed to build mysqlclient)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmariadb-dev pkg-config; \
+	fi
+	@if ! command -v haproxy >/dev/null 2>&1; then \
+		echo "Installing haproxy (the service's front: slow clients never reach the workers)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; \
 	fi
 
 # Debian's Chromium and its driver for the admin browser tests (tests/browser); installed only when missing.
@@ -36,7 +41,7 @@ run: $(BIN)/.installed
 	@echo "API:   http://$(HOST):$(PORT)/v2/   (e.g. glance --os-image-url http://$(HOST):$(PORT) md-namespace-list)"
 	@echo "Admin: http://$(HOST):$(PORT)/admin/  (create a login: $(BIN)/python manage.py createsuperuser)"
 	@echo ""
-	$(BIN)/gunicorn project.wsgi:application --config project/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS)
+	$(BIN)/python manage.py serve --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 # The whole suite: the Keystone-backed tests start a local Keystone (.ci/keystone/start) when none
 # answers, and stop it at the end; KEYSTONE_REQUIRED=0 skips them instead.

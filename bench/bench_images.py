@@ -256,7 +256,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-images-", dir=args.dir) as data_dir:
         limits, md5 = local_limits(chunks, Path(data_dir))
         with LiveServer(Path(data_dir) / "server", workers=args.workers) as server:
-            print(f"gunicorn {args.workers} workers (project/gunicorn.conf.py) at {server.url}; "
+            print(f"manage.py serve: HAProxy + gunicorn {args.workers} workers at {server.url}; "
                   f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; data in {data_dir}")
             print_table(f"No HTTP: {args.size_mib} MiB in 1 MiB chunks", f"{'':<32} {'MB/s':>8}",
                         [f"{name:<32} {rate:>8.0f}" for name, rate in limits.items()])

@@ -39,7 +39,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-metadefs-") as data_dir, \
             LiveServer(data_dir, workers=args.workers) as server:
         server.manage("load_metadefs", str(ROOT / "fixtures" / "metadefs"))
-        print(f"gunicorn {args.workers} workers (project/gunicorn.conf.py) at {server.url}; "
+        print(f"manage.py serve: HAProxy + gunicorn {args.workers} workers at {server.url}; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         header = f"{'scenario':<40} {'conc':>4} {HEADER}"
         print(header)

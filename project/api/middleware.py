@@ -1,7 +1,7 @@
 import re
 import uuid
 
-from project.api.connection import body_left_unread, close_after_response
+from project.api.connection import finish_unread_body
 
 SLASHES = re.compile(r"/{2,}")
 REQUEST_ID_FORMAT = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -18,8 +18,7 @@ class RequestIdMiddleware:
         request.request_id = offered if REQUEST_ID_FORMAT.match(offered) else f"req-{uuid.uuid4()}"
         response = self.get_response(request)
         response["x-openstack-request-id"] = request.request_id
-        if body_left_unread(request, response):
-            close_after_response()
+        finish_unread_body(request, response)
         return response
 
 

@@ -23,7 +23,7 @@ _LOG_OFFSET = pytest.StashKey[int]()
 # its transactional test database, which these tests must not touch.
 @pytest.fixture(scope="session")
 def live_service(request, tmp_path_factory):
-    """The service under gunicorn (2 workers) on a free loopback port; `.url`, `.env`, `.manage()`."""
+    """The service as `make run` serves it (HAProxy + gunicorn, 2 workers) on a free loopback port; `.url`, `.env`, `.manage()`."""
     server = LiveServer(tmp_path_factory.mktemp("live-server"), workers=2).start()
     request.config.stash[_SERVER] = server
     yield server

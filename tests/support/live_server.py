@@ -1,9 +1,9 @@
 """Run the real service under gunicorn in a throwaway data directory.
 
 The test suite's own harness (tests/e2e, tests/keystone, tests/browser), also used by the
-benchmarks in bench/, so both
-measure and exercise exactly what `make run` starts: project/gunicorn.conf.py, real
-worker processes, a fresh SQLite database, static files collected into its data directory.
+benchmarks in bench/, so both measure and exercise exactly what `make run` starts:
+`manage.py serve` (HAProxy in front of gunicorn, project/serving/), real worker
+processes, a fresh SQLite database, static files collected into its data directory.
 """
 import http.client
 import os
@@ -17,7 +17,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
 
 class ServerError(RuntimeError):
@@ -25,15 +24,15 @@ class ServerError(RuntimeError):
 
 
 class LiveServer:
-    """One gunicorn master plus workers; `.url` and `.env` describe it to clients.
+    """HAProxy, one gunicorn master and its workers; `.url` and `.env` describe it to clients.
 
     `.env` is the environment the server runs with, so `manage()` (and any other
     subprocess given it) reads and writes the same database.
     """
 
-    def __init__(self, data_dir, workers=2, extra_env=None):
+    def __init__(self, data_dir, workers=2, extra_env=None, threads=None):
         self.data_dir = Path(data_dir)
-        self.workers = workers
+        self.workers, self.threads = workers, threads
         self.log_path = self.data_dir / "gunicorn.log"
         self.database = ThrowawayDatabase.for_environment(self.data_dir)
         self.env = {
@@ -68,12 +67,10 @@ class LiveServer:
         port = listener.getsockname()[1]
         try:
             with open(self.log_path, "ab") as log:
+                threads = ["--threads", str(self.threads)] if self.threads else []
                 self._process = subprocess.Popen(
-                    [str(GUNICORN), "project.wsgi:application", "--config", "project/gunicorn.conf.py",
-                     "--workers", str(self.workers), "--bind", f"fd://{listener.fileno()}",
-                     # gunicorn's default control socket is one per user ($HOME/.gunicorn):
-                     # two servers at once would fight over it.
-                     "--control-socket", str(self.data_dir / "gunicorn.ctl")],
+                    [str(PYTHON), "manage.py", "serve", "--workers", str(self.workers), *threads,
+                     "--bind", f"fd://{listener.fileno()}"],
                     cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                     pass_fds=[listener.fileno()], start_new_session=True,
                 )
@@ -87,7 +84,7 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise ServerError(f"gunicorn exited with {self._process.returncode}:\n{self.log()}")
+                raise ServerError(f"manage.py serve exited with {self._process.returncode}:\n{self.log()}")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
                 connection.request("GET", "/versions")
@@ -115,7 +112,8 @@ class LiveServer:
     @property
     def pid(self):
         """The gunicorn master's process id (its workers are its children)."""
-        return self._process.pid if self._process else None
+        pidfile = self.data_dir / "gunicorn.pid"
+        return int(pidfile.read_text()) if self._process and pidfile.exists() else None
 
     @property
     def crashed(self):

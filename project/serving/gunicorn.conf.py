@@ -1,0 +1,57 @@
+"""gunicorn settings for `manage.py serve` (make run, the end-to-end tests): workers behind HAProxy."""
+import socket
+from pathlib import Path
+
+from gunicorn import util
+
+from project.env import read_all
+
+# One control socket per data directory (gunicorn's default is one per user,
+# which two servers on one machine would fight over).
+control_socket = str(Path(read_all()["GLANCE_DATA_DIR"]) / "gunicorn.ctl")
+# Image data streams for as long as it takes; a sync worker must not be killed mid-transfer.
+timeout = 0
+worker_class = "gthread"
+# Longer than HAProxy keeps an idle connection to gunicorn for reuse (5 s): gunicorn never closes
+# one just as HAProxy sends a request on it.
+keepalive = 75
+# Request lines of up to 1 MiB (0: gunicorn's largest), headers of up to 32 KiB: Glance serves
+# 70 KB query strings (an id=in: filter of a few hundred ids) and 16 KB headers (Keystone tokens).
+limit_request_line = 0
+limit_request_field_size = 32768
+accesslog = "-"
+# The client's address comes from HAProxy's X-Forwarded-For (gunicorn listens on a unix socket only).
+access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(L)ss'
+
+
+def _close_unix_at_once(close_graceful):
+    """gunicorn closes a connection by reading what the peer still sends for up to 2 s, on the worker's
+    main thread, where every other connection of the worker waits meanwhile: a client trickling the
+    body of a request already answered would stall them all. The lingering is there so that TCP does
+    not reset an answer in flight; on the unix socket from HAProxy nothing is reset, so close at once."""
+    def close(sock, *args, **kwargs):
+        if sock.family == socket.AF_UNIX:
+            return util.close(sock)
+        return close_graceful(sock, *args, **kwargs)
+    return close
+
+
+def post_fork(server, worker):
+    util.close_graceful = _close_unix_at_once(util.close_graceful)
+
+
+def on_starting(server):
+    server.log.info("Glance-compatible API starting")
+
+
+def pre_request(worker, req):
+    from project.api.connection import remember_server_request
+
+    remember_server_request(req)
+
+
+def post_worker_init(worker):
+    # A worker that replaces one killed mid-upload undoes that upload (and finishes removals) before serving.
+    from images.recovery import worker_start_recover
+
+    worker_start_recover()
