@@ -17,6 +17,7 @@ from django.utils import timezone
 from images import lifecycle, quotas, recovery
 from images.access import enforce_image
 from images.choices import Status
+from images.locations import data_discard
 from images.models import Image, ImageLocation
 from images.pipeline import DataPipeline, SizeCap
 from images.selectors import image_get
@@ -119,7 +120,7 @@ def _abandon(intake, stored):
     """Back to queued, and the data just stored (if any) removed: the client may simply try again."""
     _requeue(intake.image_id, intake.path.receiving)
     if stored is not None:
-        intake.store.delete(stored.url)
+        data_discard(intake.store.store_id, stored.url)
 
 
 @transaction.atomic

@@ -60,14 +60,21 @@ def locations_retire(image):
     transaction.on_commit(lambda: [location_discard(location) for location in retired])
 
 
-def location_discard(location):
-    """Remove one copy's data, then its row. A store fault is logged and the row kept, so the
-    removal is retried (locations_discard_pending) instead of lost."""
+def data_discard(store_id, url):
+    """Remove data from a store; True when it is gone. A store fault is logged, not raised: whoever
+    asked goes on (the data is retried or found by the auditor)."""
     try:
-        registry.store(location.store).delete(location.url)
+        registry.store(store_id).delete(url)
     except StoreFault as exc:
-        log.warning("Could not remove image data %s from store %s (kept for a retry): %s",
-                    location.url, location.store, exc)
+        log.warning("Could not remove image data %s from store %s: %s", url, store_id, exc)
+        return False
+    return True
+
+
+def location_discard(location):
+    """Remove one copy's data, then its row; the row stays when the store failed, so that the
+    removal is retried (locations_discard_pending) instead of lost."""
+    if not data_discard(location.store, location.url):
         return False
     ImageLocation.objects.filter(pk=location.pk).delete()
     return True
@@ -76,4 +83,4 @@ def location_discard(location):
 def locations_discard_pending():
     """Retry removing the data of deleted images (run when a worker starts); return how many copies went."""
     pending = ImageLocation.objects.filter(status=LocationStatus.PENDING_DELETE, image__status=Status.DELETED)
-    return sum(location_discard(location) for location in pending.select_related(None))
+    return sum(location_discard(location) for location in pending)

@@ -17,6 +17,13 @@ from project.api.paging import SortOrder, next_marker, page, parse_limit, parse_
 from project.auth import policy, property_protections
 from project.errors import Forbidden, InvalidInput, NotFound
 
+SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at")
+# Nullable sort keys compare as these values, so NULLs sort the same on every database.
+NULL_SORTS_AS = {"name": ("", CharField), "container_format": ("", CharField),
+                 "disk_format": ("", CharField), "size": (0, BigIntegerField)}
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def with_details(images, context=None):
     """Attach `custom_properties` (name -> value, by name), `shown_properties` (those `context` may
     read) and `tag_values` to each image.
@@ -37,13 +44,6 @@ def with_details(images, context=None):
         image.shown_properties = {name: value for name, value in image.custom_properties.items()
                                   if readable is None or readable(name)}
     return images
-
-
-SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at")
-# Nullable sort keys compare as these values, so NULLs sort the same on every database.
-UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-NULL_SORTS_AS = {"name": ("", CharField), "container_format": ("", CharField),
-                 "disk_format": ("", CharField), "size": (0, BigIntegerField)}
 
 
 def images_visible_to(context):
