@@ -13,11 +13,6 @@ from project.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 
-def store_ids(image):
-    """The `stores` of an image: the stores holding an active copy of its data."""
-    return [location.store for location in readable_locations(image)]
-
-
 def readable_locations(image):
     """Active copies, the store with the highest weight first."""
     entries = registry.entries()

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, CharField
 
 from images.access import enforce_image
-from images.choices import Visibility
+from images.choices import LocationStatus, Visibility
 from images.filters import images_listed
-from images.models import Image, ImageMember, ImageProperty, ImageTag
+from images.models import Image, ImageLocation, ImageMember, ImageProperty, ImageTag
+from images.stores import registry
 from images.visibility import visible_q
 from project.api.paging import SortOrder, next_marker, page, parse_limit, parse_sort
 from project.auth import policy, property_protections
@@ -43,7 +44,18 @@ def with_details(images, context=None):
     for image in images:
         image.shown_properties = {name: value for name, value in image.custom_properties.items()
                                   if readable is None or readable(name)}
+    if registry.several():
+        _attach_stores(by_id)
     return images
+
+
+def _attach_stores(by_id):
+    """`store_ids`: the stores holding each image's data (one query), shown as `stores` with several stores."""
+    for image in by_id.values():
+        image.store_ids = []
+    copies = ImageLocation.objects.filter(image_id__in=by_id, status=LocationStatus.ACTIVE).order_by("id")
+    for image_id, store in copies.values_list("image_id", "store"):
+        by_id[image_id].store_ids.append(store)
 
 
 def images_visible_to(context):

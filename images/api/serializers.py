@@ -27,6 +27,8 @@ def image_body(image):
         "file": image_href(image.pk, "file"),
         "schema": "/v2/schemas/image",
     })
+    if getattr(image, "store_ids", None):  # only attached when several stores are configured
+        body["stores"] = ",".join(image.store_ids)
     return body
 
 

@@ -69,6 +69,11 @@ def entries():
     return _built
 
 
+def several():
+    """Whether more than one store is configured: Glance's multi-store, where images show their `stores`."""
+    return len(entries()) > 1
+
+
 @receiver(setting_changed)
 def _settings_changed(*, setting, **kwargs):
     global _built

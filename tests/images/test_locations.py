@@ -40,3 +40,15 @@ def test_download_falls_back_when_the_best_store_fails(owner, image, two_stores)
     (two_stores / "near").rmdir()
     (two_stores / "near").write_bytes(b"the directory became a file")
     assert owner.get(image_url(image["id"], "file")).getvalue() == b"far!"
+
+
+def test_images_show_their_stores_when_several_are_configured(owner, image, two_stores):
+    upload(owner, image["id"], b"far!")
+    add_copy(image["id"], "near", two_stores, b"near")
+    assert owner.get(image_url(image["id"])).json()["stores"] == "far,near"
+    assert owner.get("/v2/images").json()["images"][0]["stores"] == "far,near"
+
+
+def test_a_single_store_shows_no_stores_field(owner, image):
+    upload(owner, image["id"], b"data")
+    assert "stores" not in owner.get(image_url(image["id"])).json()
