@@ -4,7 +4,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from images.choices import LocationStatus, Status
+from images.choices import LocationStatus
 from images.models import ImageLocation
 from images.stores import registry
 from images.stores.errors import DataNotFound, StoreFault, StoreUnavailable
@@ -49,10 +49,15 @@ def _open(location, image, offset, length):
 
 def locations_retire(image):
     """Mark every copy of a deleted image for removal; the data goes once the transaction commits."""
-    retired = list(image.locations.filter(status=LocationStatus.ACTIVE))
-    image.locations.filter(pk__in=[location.pk for location in retired]).update(
-        status=LocationStatus.PENDING_DELETE, updated_at=timezone.now())
-    transaction.on_commit(lambda: [location_discard(location) for location in retired])
+    for location in image.locations.filter(status=LocationStatus.ACTIVE):
+        location_retire(location)
+
+
+def location_retire(location):
+    """Mark one copy for removal; its data goes once the transaction commits (or, after a crash,
+    when a worker starts: locations_discard_pending)."""
+    ImageLocation.objects.filter(pk=location.pk).update(status=LocationStatus.PENDING_DELETE, updated_at=timezone.now())
+    transaction.on_commit(lambda: location_discard(location))
 
 
 def data_discard(store_id, url):
@@ -76,6 +81,6 @@ def location_discard(location):
 
 
 def locations_discard_pending():
-    """Retry removing the data of deleted images (run when a worker starts); return how many copies went."""
-    pending = ImageLocation.objects.filter(status=LocationStatus.PENDING_DELETE, image__status=Status.DELETED)
+    """Retry removing copies marked for removal (run when a worker starts); return how many went."""
+    pending = ImageLocation.objects.filter(status=LocationStatus.PENDING_DELETE)
     return sum(location_discard(location) for location in pending)

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from images import access, lifecycle, locations, quotas, schemas, selectors
-from images.choices import NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, Status, Visibility
+from images import access, lifecycle, locations, quotas, schemas, selectors, store_info
+from images.choices import (NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, LocationStatus,
+                            Status, Visibility)
 from images.models import Image, ImageMember, ImageProperty, ImageTag
+from images.stores import registry
 from project.auth import property_protections
 from project.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -208,6 +210,32 @@ def image_delete(*, context, image_id):
     image.deleted, image.deleted_at = True, timezone.now()
     _save(image, "status", "deleted", "deleted_at")
     locations.locations_retire(image)
+
+
+@transaction.atomic
+def image_store_delete(*, context, image_id, store_id):
+    """DELETE /v2/stores/{store_id}/{image_id}: remove the image's copy in one store, never its last.
+
+    NotFound (404) without several stores or when the image has no copy there, Conflict (409) for a
+    store not configured here or an image that is not active, Forbidden (403) for the last copy.
+    """
+    store_info.ensure_several_stores()
+    if store_id not in registry.entries():
+        raise Conflict(f"The selected store {store_id} is not available on this node.")
+    image = locked_image(context, image_id)
+    access.enforce_image(context, "get_image_location", image)
+    access.enforce_image(context, "delete_image_location", image)
+    if image.status != Status.ACTIVE:
+        raise Conflict("It's not allowed to remove image data from store if image status is not 'active'")
+    copies = list(image.locations.filter(status=LocationStatus.ACTIVE))
+    if len(copies) == 1:
+        raise Forbidden("Cannot delete image data from the only store containing it. Consider deleting the "
+                        "image instead.")
+    doomed = next((copy for copy in copies if copy.store == store_id), None)
+    if doomed is None:
+        raise NotFound(f"Image {image.pk} is not stored in store {store_id}.")
+    locations.location_retire(doomed)
+    _save(image)
 
 
 # --- status actions -----------------------------------------------------------

@@ -15,4 +15,7 @@ urlpatterns = [
     path(f"{IMAGE}/members", views.MemberList.as_view()),
     path(f"{IMAGE}/members/<str:member_id>", views.MemberDetail.as_view()),
     path("info/usage", views.Usage.as_view()),
+    path("info/stores", views.StoresInfo.as_view()),
+    path("info/stores/detail", views.StoresInfo.as_view(detail=True)),
+    path("stores/<str:store_id>/<str:image_id>", views.StoreCopy.as_view()),
 ] + [path(f"schemas/{name}", schema_view(document, base=views.ImagesView)) for name, document in DOCUMENTS.items()]

@@ -2,9 +2,10 @@
 from django.http import FileResponse
 from rest_framework.response import Response
 
-from images import data, locations, patch, quotas, selectors, services
+from images import data, locations, patch, quotas, selectors, services, store_info
 from images.api.ranges import requested_range
 from images.api.serializers import image_body, image_href, member_body
+from images.stores import registry
 from images.stores.base import CHUNK_SIZE
 from project.api.paging import envelope
 from project.api.parsers import GlanceJSONParser
@@ -132,7 +133,7 @@ class ImageFile(ImagesView):
         if content_type != "application/octet-stream":
             raise UnsupportedMediaType(f"Invalid content type {content_type or None}")
         data.image_upload(context=self.caller, image_id=image_id, stream=_body_stream(request),
-                          declared_size=_declared_size(request.META))
+                          declared_size=_declared_size(request.META), store_id=_chosen_store(request.headers))
         return self.no_content()
 
 
@@ -141,6 +142,11 @@ def _body_stream(request):
     if _is_chunked(request.META):
         return request.META["wsgi.input"]
     return request._request
+
+
+def _chosen_store(headers):
+    """X-Image-Meta-Store names the target store; Glance reads it only with several stores."""
+    return headers.get("X-Image-Meta-Store") if registry.several() else None
 
 
 def _declared_size(meta):
@@ -188,6 +194,23 @@ class MemberDetail(ImagesView):
     def delete(self, request, image_id, member_id):
         services.member_delete(context=self.caller, image_id=image_id, member_id=member_id)
         return self.no_content()
+
+
+# --- stores -------------------------------------------------------------------
+
+class StoreCopy(ImagesView):
+    """DELETE /v2/stores/{store_id}/{image_id}: one copy of an image's data."""
+
+    def delete(self, request, store_id, image_id):
+        services.image_store_delete(context=self.caller, image_id=image_id, store_id=store_id)
+        return self.no_content()
+
+
+class StoresInfo(ImagesView):
+    detail = False
+
+    def get(self, request):
+        return Response({"stores": store_info.stores_listed(self.caller, detail=self.detail)})
 
 
 # --- quotas -------------------------------------------------------------------

@@ -57,6 +57,10 @@ class Store(ABC):
     def configure(self, **options):
         """Take the options (defaults filled in); raise StoreConfigurationError naming a bad one."""
 
+    def properties(self):
+        """What GET /v2/info/stores/detail shows of this store's configuration (Glance's keys per type)."""
+        return {}
+
     def add(self, image_id, chunks):
         """Store every chunk `chunks` yields as the data of `image_id`; return StoredData.
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from images.stores.base import Store, StoredData, StoredItem
+from images.stores.base import CHUNK_SIZE, Store, StoredData, StoredItem
 from images.stores.errors import (DataNotFound, StoreConfigurationError, StoreFull, StoreUnavailable,
                                   StoreWriteDenied)
 
@@ -71,6 +71,9 @@ class FileStore(Store):
         if not directory:
             raise StoreConfigurationError(f"IMAGE_STORES[{self.store_id!r}]: a file store needs a 'directory'.")
         self.directory = Path(directory).resolve()
+
+    def properties(self):
+        return {"data_dir": str(self.directory), "chunk_size": CHUNK_SIZE, "thin_provisioning": False}
 
     def _add(self, image_id, chunks):
         final = self.directory / image_id

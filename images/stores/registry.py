@@ -15,6 +15,8 @@ from django.dispatch import receiver
 from images.stores.errors import StoreConfigurationError, StoreUnavailable
 from project.errors import InvalidInput
 
+# Ids Glance reserves for its own stores (the staging store of import): never listed.
+RESERVED_PREFIX = "os_glance_"
 # Keys of an IMAGE_STORES entry that describe the store rather than configure its driver.
 ENTRY_KEYS = {"type": None, "description": "", "weight": 0}
 NOT_DRIVERS = {"base", "errors", "registry"}
@@ -94,5 +96,5 @@ def chosen_store(store_id=None):
     if store_id is None:
         return store(settings.IMAGE_DEFAULT_STORE)
     if store_id not in entries():
-        raise InvalidInput(f"Store for identifier {store_id} not found")
+        raise InvalidInput(f"Unknown scheme '{store_id}' found in URI")  # glance_store's words
     return store(store_id)

@@ -125,6 +125,6 @@ def test_unknown_store_ids(settings, tmp_path):
     settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(tmp_path)}}
     with pytest.raises(StoreUnavailable, match="Store gone is not configured on this node"):
         registry.store("gone")
-    with pytest.raises(Exception, match="Store for identifier gone not found") as refused:
+    with pytest.raises(Exception, match="Unknown scheme .gone. found in URI") as refused:
         registry.chosen_store("gone")
     assert refused.value.status == 400
