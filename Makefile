@@ -20,11 +20,16 @@ system-packages:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; \
 	fi
 
-# Debian's Chromium and its driver for the admin browser tests (tests/browser); installed only when missing.
+# Debian's Chromium and its driver for the admin browser tests (tests/browser), and qemu-img for
+# the real disk images the upload tests send; installed only when missing.
 browser-packages:
 	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
 		echo "Installing chromium and chromium-driver (needed by the browser tests)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+	@if ! command -v qemu-img >/dev/null 2>&1; then \
+		echo "Installing qemu-utils (qemu-img makes the disk images the upload tests send)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-utils; \
 	fi
 
 $(BIN)/.installed: requirements.txt requirements-test.txt | system-packages

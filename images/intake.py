@@ -17,6 +17,7 @@ from django.utils import timezone
 from images import lifecycle, quotas, recovery
 from images.access import enforce_image
 from images.choices import Status
+from images.inspection import FormatInspection
 from images.locations import data_discard
 from images.models import Image, ImageLocation
 from images.pipeline import DataPipeline, SizeCap
@@ -53,26 +54,37 @@ def image_intake(*, context, intake):
     Raises Conflict (409) unless the image may move to `path.receiving`,
     InvalidInput (400) for a broken source or a size other than declared,
     TooLarge (413) beyond IMAGE_SIZE_CAP, the owner's quota or the store's
-    space, Gone (410) when the image was deleted meanwhile, and any store fault.
+    space, UnsupportedMediaType (415) for data that is not its disk_format or
+    fails the format's safety checks (images.inspection), Gone (410) when the
+    image was deleted meanwhile, and any store fault.
     """
     cap = settings.IMAGE_SIZE_CAP
     if intake.declared_size is not None and intake.declared_size > cap:
         raise TooLarge(f"The incoming image is too large: {intake.declared_size} bytes, the limit is {cap}.")
-    size_cap = _begin(context, intake)
+    size_cap, formats = _begin(context, intake)
+    inspection = FormatInspection() if formats.container_format == "bare" else None
     stored = None
     try:
         pipeline = DataPipeline(intake.source, hash_algo=settings.IMAGE_HASH_ALGORITHM, cap=size_cap,
-                                expected_size=intake.declared_size)
+                                expected_size=intake.declared_size, inspection=inspection)
         stored = _add(intake.store, intake.image_id, pipeline)
-        return _finish(intake, stored, pipeline)
+        virtual_size = inspection.verdict(formats.disk_format) if inspection else None
+        return _finish(intake, stored, pipeline, virtual_size)
     except BaseException:
         _abandon(intake, stored)
         raise
 
 
+@dataclass(frozen=True)
+class Formats:
+    disk_format: str
+    container_format: str
+
+
 @transaction.atomic
 def _begin(context, intake):
-    """Lock, check the rule and quotas, move to `receiving`; return the size cap for the data."""
+    """Lock, check the rule and quotas, move to `receiving`; return the size cap for the data and the
+    formats the data must have."""
     image = image_get(context, intake.image_id, for_update=True)
     enforce_image(context, intake.path.rule, image)
     quotas.enforce_uploading(image.owner)
@@ -80,7 +92,7 @@ def _begin(context, intake):
     lifecycle.transition(image, intake.path.receiving)
     image.upload_holder = recovery.this_process()
     _save(image)
-    return _size_cap(image.owner, allowance)
+    return _size_cap(image.owner, allowance), Formats(image.disk_format, image.container_format)
 
 
 def _size_cap(owner, allowance):
@@ -100,7 +112,7 @@ def _add(store, image_id, pipeline):
 
 
 @transaction.atomic
-def _finish(intake, stored, pipeline):
+def _finish(intake, stored, pipeline, virtual_size):
     image = Image.objects.select_for_update().filter(pk=intake.image_id).first()
     if image is None or image.status != intake.path.receiving:
         raise Gone(f"Image {intake.image_id} could not be found after upload. The image may have been deleted "
@@ -108,6 +120,7 @@ def _finish(intake, stored, pipeline):
     quotas.enforce_stored_size(image.owner, pipeline.size)
     image.size, image.checksum = pipeline.size, pipeline.checksum
     image.os_hash_algo, image.os_hash_value = pipeline.hash_algo, pipeline.hash_value
+    image.virtual_size = virtual_size
     lifecycle.transition(image, intake.path.done)
     _save(image)
     now = timezone.now()

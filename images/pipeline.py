@@ -139,13 +139,13 @@ class Progress(Tap):
 # --- the chain ------------------------------------------------------------------
 
 class DataPipeline:
-    """A source through taps: size cap, announced size, md5 + multihash, progress.
+    """A source through taps: size cap, announced size, md5 + multihash, progress, format inspection.
 
     `chunks()` yields what the source reads once every tap has seen it; after it
     is exhausted, `size`, `checksum`, `hash_algo` and `hash_value` describe the data.
     """
 
-    def __init__(self, source, *, hash_algo, cap=None, expected_size=None, progress=None):
+    def __init__(self, source, *, hash_algo, cap=None, expected_size=None, progress=None, inspection=None):
         self.source, self.hash_algo = source, hash_algo
         self.counter = Tap() if cap is None else cap
         self.md5, self.multihash = ThreadedHash("md5"), ThreadedHash(hash_algo)
@@ -154,6 +154,8 @@ class DataPipeline:
             self.taps.insert(1, ExpectedSize(expected_size))
         if progress is not None:
             self.taps.append(Progress(progress))
+        if inspection is not None:
+            self.taps.append(inspection)
         self.size = 0
 
     def chunks(self):

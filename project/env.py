@@ -80,6 +80,10 @@ VARIABLES = [
     Var("IMAGE_DEFAULT_STORE", "file", "Id of the store (in IMAGE_STORES) that receives uploaded image data."),
     Var("IMAGE_FILESYSTEM_DIR", "", "Directory of the default file store (when IMAGE_STORES is empty). "
         "Empty means $GLANCE_DATA_DIR/images."),
+    Var("IMAGE_FORMAT_MATCH_REQUIRED", True, "Refuse image data whose content (oslo.utils' format inspector) "
+        "does not match the image's disk_format (Glance's require_image_format_match)."),
+    Var("IMAGE_GPT_SAFETY_CHECKS_NONFATAL", [], "Comma-separated safety checks (mbr, gptmbr) that only warn for "
+        "GPT images (Glance's gpt_safety_checks_nonfatal)."),
     Var("IMAGE_HASH_ALGORITHM", "sha512", "hashlib algorithm for os_hash_value (md5 checksum is always kept)."),
     Var("IMAGE_SIZE_CAP", 1099511627776, "Largest image upload accepted, in bytes (413 beyond)."),
     Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),

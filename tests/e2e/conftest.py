@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.disk_images import qcow2_with_data
 from tests.support.live_server import ROOT, LiveServer
 
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -120,8 +121,8 @@ class ImageFile:
 
 @pytest.fixture
 def image_file(tmp_path):
-    """A few MB of random bytes in a file, with the digests the server must report."""
-    data = os.urandom(3 * 1024 * 1024 + 12345)
-    path = tmp_path / "image.img"
-    path.write_bytes(data)
+    """A real qcow2 of a few MB (random content), with the digests the server must report: the service
+    inspects uploads, so data sent as qcow2 must be qcow2 (as raw, any bytes pass)."""
+    path = tmp_path / "image.qcow2"
+    data = qcow2_with_data(path, 3 * 1024 * 1024 + 12345)
     return ImageFile(path, data, hashlib.md5(data).hexdigest(), hashlib.sha512(data).hexdigest())

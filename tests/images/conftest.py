@@ -47,8 +47,8 @@ def other(db):
 
 @pytest.fixture
 def image(owner):
-    """A queued image of tenant-a with formats set, a property and a tag."""
-    return create(owner, name="cirros", disk_format="qcow2", container_format="bare", distro="cirros",
+    """A queued image of tenant-a with formats set (raw: any bytes are valid data), a property and a tag."""
+    return create(owner, name="cirros", disk_format="raw", container_format="bare", distro="cirros",
                   tags=["small"])
 
 

@@ -74,7 +74,8 @@ def test_upload_then_download_round_trip_with_hashes(owner, image, store_dir):
     assert owner.get(image_url(image["id"], "file")).status_code == 204
     assert upload(owner, image["id"], DATA).status_code == 204
     body = owner.get(image_url(image["id"])).json()
-    assert body == {**image, "status": "active", "size": len(DATA), "updated_at": body["updated_at"],
+    assert body == {**image, "status": "active", "size": len(DATA), "virtual_size": len(DATA),
+                    "updated_at": body["updated_at"],
                     "checksum": hashlib.md5(DATA).hexdigest(), "os_hash_algo": "sha512",
                     "os_hash_value": hashlib.sha512(DATA).hexdigest()}
     response, data = download(owner, image["id"])

@@ -5,9 +5,10 @@ projects up by name to share an image, and accept a share as the member project.
 """
 import hashlib
 import json
-import os
 
 import pytest
+
+from tests.support.disk_images import qcow2_with_data
 
 pytestmark = pytest.mark.keystone
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.keystone
 @pytest.fixture
 def cirros(tmp_path):
     path = tmp_path / "cirros.img"
-    path.write_bytes(os.urandom(2 * 1024 * 1024 + 17))
+    qcow2_with_data(path, 2 * 1024 * 1024 + 17)
     return path
 
 
