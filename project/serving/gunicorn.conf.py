@@ -12,9 +12,10 @@ control_socket = str(Path(read_all()["GLANCE_DATA_DIR"]) / "gunicorn.ctl")
 # Image data streams for as long as it takes; a sync worker must not be killed mid-transfer.
 timeout = 0
 worker_class = "gthread"
-# Longer than HAProxy keeps an idle connection to gunicorn for reuse (5 s): gunicorn never closes
-# one just as HAProxy sends a request on it.
-keepalive = 75
+# No keep-alive behind HAProxy (which keeps the clients' connections alive): a worker takes only as
+# many connections as it has threads (manage.py serve sets both), so none waits behind a busy one,
+# and a new unix-socket connection per request costs next to nothing.
+keepalive = 0
 # Request lines of up to 1 MiB (0: gunicorn's largest), headers of up to 32 KiB: Glance serves
 # 70 KB query strings (an id=in: filter of a few hundred ids) and 16 KB headers (Keystone tokens).
 limit_request_line = 0
