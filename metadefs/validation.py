@@ -3,6 +3,8 @@
 Besides matching the wire schema, a property definition must itself be a
 usable JSON schema: images will later validate values against it.
 """
+import copy
+import logging
 import json
 import re
 from functools import lru_cache
@@ -11,6 +13,8 @@ import jsonschema
 
 from project.errors import InvalidInput
 from project.schema_validation import StrictDraft4Validator
+
+log = logging.getLogger(__name__)
 
 _FORMATS = jsonschema.FormatChecker()
 _TYPE_CHECKS = {
@@ -51,12 +55,22 @@ def check_property_definition(name, definition):
         raise InvalidInput(f"Property '{name}' is not a usable definition: {problem}")
 
 
+def _tolerant_metaschema():
+    """Draft 4's metaschema without `enum`'s uniqueItems: a value listed twice is untidy, not unusable
+    (Glance's own software-databases.json does it), so such definitions load and keep their data."""
+    metaschema = copy.deepcopy(jsonschema.Draft4Validator.META_SCHEMA)
+    metaschema["properties"]["enum"].pop("uniqueItems", None)
+    return jsonschema.Draft4Validator(metaschema)
+
+
+_METASCHEMA = _tolerant_metaschema()
+
+
 def _definition_problem(definition):
     schema = schema_of(definition)
-    try:
-        jsonschema.Draft4Validator.check_schema(schema)
-    except jsonschema.SchemaError as exc:
-        return exc.message
+    error = jsonschema.exceptions.best_match(_METASCHEMA.iter_errors(schema))
+    if error is not None:
+        return error.message
     for low, high in (("minimum", "maximum"), ("minLength", "maxLength"), ("minItems", "maxItems")):
         if low in schema and high in schema and schema[low] > schema[high]:
             return f"{low} ({schema[low]}) is greater than {high} ({schema[high]})"
@@ -78,12 +92,18 @@ def _enum_problem(schema):
 
 
 def _default_problem(schema):
+    """A default that breaks its own definition, except for not being one of the enum's values:
+    Glance's software-databases.json ships such a default (a data slip a client can still show),
+    so it is logged and kept, where a default of the wrong type or out of range is refused."""
     if "default" not in schema:
         return None
-    constraints = {key: value for key, value in schema.items() if key != "default"}
+    constraints = {key: value for key, value in schema.items() if key not in ("default", "enum")}
     error = jsonschema.exceptions.best_match(jsonschema.Draft4Validator(constraints).iter_errors(schema["default"]))
     if error is not None:
         return f"default {schema['default']!r} does not satisfy the definition ({error.message})"
+    if "enum" in schema and schema["default"] not in schema["enum"]:
+        log.warning("Property default %r is not one of its enum values %r; kept as given", schema["default"],
+                    schema["enum"])
     return None
 
 
