@@ -75,13 +75,15 @@ def properties_body(properties):
 
 
 def object_body(obj, prefix=""):
+    """As Glance writes it: `required` and `properties` left out when empty, and the self link built from
+    the names as they are (Glance does not escape them: `.../objects/Disk QoS`)."""
     return without_nulls({
         "name": obj.name,
         "description": obj.description,
-        "required": [prefix + name for name in obj.required],
-        "properties": {prefix + name: value for name, value in obj.properties.items()},
+        "required": [prefix + name for name in obj.required] or None,
+        "properties": {prefix + name: value for name, value in obj.properties.items()} or None,
         **_stamps(obj),
-        "self": f"{namespace_href(obj.namespace.namespace)}/objects/{quote(obj.name, safe=':')}",
+        "self": f"{NAMESPACES_PATH}/{obj.namespace.namespace}/objects/{obj.name}",
         "schema": "/v2/schemas/metadefs/object",
     })
 
@@ -91,4 +93,5 @@ def tag_body(tag):
 
 
 def resource_type_body(resource_type):
-    return {"name": resource_type.name, **_stamps(resource_type)}
+    # Glance's resource type list has no updated_at (resource types are never updated).
+    return {"name": resource_type.name, "created_at": isotime(resource_type.created_at)}

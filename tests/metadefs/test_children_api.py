@@ -85,6 +85,14 @@ class TestObjects:
         response = api.post(ns_url(NS, "objects"), body)
         assert response.status_code == 400 and "speed" in response.content.decode()
 
+    def test_bodies_as_glance_writes_them(self, api, namespace):
+        """Empty `required` and `properties` left out; the self link not escaped (Glance builds it from the names)."""
+        created = api.post(ns_url(NS, "objects"), {"name": "Disk QoS"}).json()
+        assert set(created) == {"name", "created_at", "updated_at", "self", "schema"}
+        assert created["self"] == f"/v2/metadefs/namespaces/{NS}/objects/Disk QoS"
+        updated = api.put(ns_url(NS, "objects", "Disk QoS"), {"name": "Disk QoS", "description": "limits"}).json()
+        assert set(updated) == {"name", "description", "created_at", "updated_at", "self", "schema"}
+
     def test_list_paging(self, api, namespace):
         for name in ("A", "B", "C"):
             api.post(ns_url(NS, "objects"), {"name": name})
@@ -128,8 +136,9 @@ class TestTags:
 
 class TestResourceTypes:
     def test_list_all_types(self, api, namespace):
-        names = [rt["name"] for rt in api.get("/v2/metadefs/resource_types").json()["resource_types"]]
-        assert names == ["OS::Glance::Image", "OS::Nova::Flavor"]
+        listed = api.get("/v2/metadefs/resource_types").json()["resource_types"]
+        assert [rt["name"] for rt in listed] == ["OS::Glance::Image", "OS::Nova::Flavor"]
+        assert all(set(rt) == {"name", "created_at"} for rt in listed)  # as Glance: no updated_at
 
     def test_associate_creates_unknown_type(self, api, namespace):
         response = api.post(ns_url(NS, "resource_types"),
