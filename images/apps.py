@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class ImagesConfig(AppConfig):
     name = "images"
+
+    def ready(self):
+        from images import checks  # noqa: F401 - registers the start-up checks

@@ -124,4 +124,4 @@ def _check_change(change):
         return
     if len(name) > NAME_MAX_LENGTH:
         raise InvalidInput(f"Custom property should not be greater than {NAME_MAX_LENGTH} characters.")
-    schemas.validate(schemas.IMAGE, {name: change.value})
+    schemas.validate(schemas.image_schema(), {name: change.value})

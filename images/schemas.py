@@ -6,8 +6,13 @@ structure (names, types, enums, limits, links) follows Glance v2 so clients
 that validate against the served schema accept this service's answers.
 """
 import copy
+import json
+from functools import lru_cache
+from pathlib import Path
 
 import jsonschema
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from images.choices import CONTAINER_FORMATS, DISK_FORMATS, NAME_MAX_LENGTH, UUID_PATTERN, MemberStatus
 from project.errors import InvalidInput
@@ -98,7 +103,7 @@ IMAGE_PROPERTIES = {
     },
 }
 
-IMAGE = {
+BASE_IMAGE = {
     "name": "image",
     "properties": IMAGE_PROPERTIES,
     "additionalProperties": {"type": "string"},
@@ -145,7 +150,6 @@ MEMBER = {
     },
 }
 
-IMAGES = _collection("images", IMAGE)
 # Glance serves members without paging (its "minimal" collection): members are not paged.
 MEMBERS = {
     "name": "members",
@@ -153,8 +157,47 @@ MEMBERS = {
     "links": [{"rel": "describedby", "href": "{schema}"}],
 }
 
-# Served at /v2/schemas/<key>.
-DOCUMENTS = {"image": IMAGE, "images": IMAGES, "member": MEMBER, "members": MEMBERS}
+def image_schema():
+    """The image schema: the base properties plus IMAGE_SCHEMA_FILE's (Glance's schema-image.json format)."""
+    return _image_documents(settings.IMAGE_SCHEMA_FILE)[0]
+
+
+def images_schema():
+    return _image_documents(settings.IMAGE_SCHEMA_FILE)[1]
+
+
+@lru_cache(maxsize=None)
+def _image_documents(schema_file):
+    custom = custom_properties(schema_file) if schema_file else {}
+    image = {**BASE_IMAGE, "properties": {**IMAGE_PROPERTIES, **custom}}
+    return image, _collection("images", image)
+
+
+def custom_properties(path):
+    """A schema-image.json file's properties, each marked "is_base": false (as Glance serves them);
+    ImproperlyConfigured naming the file and the property at fault."""
+    try:
+        properties = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ImproperlyConfigured(f"IMAGE_SCHEMA_FILE {path}: {exc}") from None
+    if not isinstance(properties, dict):
+        raise ImproperlyConfigured(f"IMAGE_SCHEMA_FILE {path}: expected an object of property schemas")
+    for name, schema in properties.items():
+        _check_custom(path, name, schema)
+    return {name: {**schema, "is_base": False} for name, schema in properties.items()}
+
+
+def _check_custom(path, name, schema):
+    if name in IMAGE_PROPERTIES:
+        raise ImproperlyConfigured(f"IMAGE_SCHEMA_FILE {path}: {name!r} is a base image property")
+    try:
+        jsonschema.Draft4Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ImproperlyConfigured(f"IMAGE_SCHEMA_FILE {path}: property {name!r}: {exc.message}") from None
+
+
+# Served at /v2/schemas/<key> (the image documents are functions of the settings).
+DOCUMENTS = {"image": image_schema, "images": images_schema, "member": MEMBER, "members": MEMBERS}
 
 _VALIDATORS = {}
 

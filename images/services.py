@@ -69,7 +69,7 @@ def _check_create_document(document):
     for key in CREATE_FORBIDDEN:
         if key in document:
             raise Forbidden(f"Attribute '{key}' is read-only.")
-    schemas.validate(schemas.IMAGE, document)
+    schemas.validate(schemas.image_schema(), document)
     for key in document:
         if key in CREATE_FIELDS:
             continue
@@ -268,7 +268,7 @@ def _toggle(context, image_id, action, source, target):
 
 @transaction.atomic
 def image_tag_add(*, context, image_id, tag):
-    schemas.validate(schemas.IMAGE, {"tags": [tag]})
+    schemas.validate(schemas.image_schema(), {"tags": [tag]})
     image = locked_image(context, image_id)
     _ensure_modifiable(context, image)
     if ImageTag.objects.filter(image=image, value=tag).exists():

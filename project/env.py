@@ -80,6 +80,8 @@ VARIABLES = [
     Var("IMAGE_DEFAULT_STORE", "file", "Id of the store (in IMAGE_STORES) that receives uploaded image data."),
     Var("IMAGE_FILESYSTEM_DIR", "", "Directory of the default file store (when IMAGE_STORES is empty). "
         "Empty means $GLANCE_DATA_DIR/images."),
+    Var("IMAGE_SCHEMA_FILE", str(BASE_DIR / "images" / "schema-image.json"), "Custom image properties added to "
+        "/v2/schemas/image and validated on create and patch (Glance's schema-image.json format). Empty: none."),
     Var("IMAGE_FORMAT_MATCH_REQUIRED", True, "Refuse image data whose content (oslo.utils' format inspector) "
         "does not match the image's disk_format (Glance's require_image_format_match)."),
     Var("IMAGE_GPT_SAFETY_CHECKS_NONFATAL", [], "Comma-separated safety checks (mbr, gptmbr) that only warn for "

@@ -66,9 +66,9 @@ def server_error(request):
 
 
 def schema_view(document, base=GlanceView):
-    """A view serving `document` (the same dict that validates requests) on GET."""
+    """A view serving `document` (the same dict that validates requests, or a function returning it) on GET."""
     class SchemaView(base):
         def get(self, request):
-            return Response(document)
+            return Response(document() if callable(document) else document)
 
     return SchemaView.as_view()

@@ -128,3 +128,15 @@ def test_unknown_store_ids(settings, tmp_path):
     with pytest.raises(Exception, match="Unknown scheme .gone. found in URI") as refused:
         registry.chosen_store("gone")
     assert refused.value.status == 400
+
+
+def test_a_bad_configuration_stops_the_start_up(settings, tmp_path):
+    """The system checks run before `manage.py serve` and `migrate`."""
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.IMAGE_STORES = {"file": {"type": "tape"}}
+    settings.IMAGE_SCHEMA_FILE = str(tmp_path / "missing.json")
+    with pytest.raises(SystemCheckError) as stopped:
+        call_command("check")
+    assert "unknown store type 'tape'" in str(stopped.value) and "missing.json" in str(stopped.value)
