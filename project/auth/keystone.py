@@ -1,10 +1,11 @@
 """Keystone tokens, validated by keystonemiddleware's auth_token inside Django.
 
-auth_token runs in delay_auth_decision mode on the request's WSGI environ: it strips every
-identity header the client sent, validates X-Auth-Token (token cache first, then Keystone
-with the service user's credentials) and sets X-Identity-Status plus X-Project-Id,
-X-User-Id and X-Roles. The decision is made here, so a 401 carries Glance's error body,
-and the versions document and the Django admin (its own login) need no token, as in Glance.
+auth_token runs on the request's WSGI environ: it strips every identity header the client
+sent, validates X-Auth-Token (token cache first, then Keystone with the service user's
+credentials) and sets X-Identity-Status plus X-Project-Id, X-User-Id and X-Roles, or answers
+401 (a bad token) or 503 (Keystone cannot be reached, as Glance answers). Its answer is only
+read here, so every refusal carries Glance's error body; the versions document and the
+Django admin (its own login) need no token, as in Glance.
 """
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -13,7 +14,7 @@ from keystonemiddleware import auth_token
 from oslo_config import cfg
 
 from project.auth.context import RequestContext
-from project.errors import Unauthorized
+from project.errors import ServiceUnavailable, Unauthorized
 
 GROUP = "keystone_authtoken"
 VERSIONS_PATHS = frozenset({"/", "/versions", "/versions/"})
@@ -36,7 +37,8 @@ def authtoken_options():
         "region_name": settings.KEYSTONE_REGION_NAME or None,
         "memcached_servers": settings.KEYSTONE_MEMCACHED_SERVERS or None,
         "token_cache_time": settings.KEYSTONE_TOKEN_CACHE_TIME,
-        "delay_auth_decision": True,
+        # Not delayed: with it, auth_token reports an unreachable Keystone as an invalid token (401).
+        "delay_auth_decision": False,
         # Nothing here reads X-Service-Catalog: don't serialise the catalog into every request.
         "include_service_catalog": False,
         "service_type": "image",
@@ -71,18 +73,26 @@ class KeystoneAuth:
     def __call__(self, request):
         if not requires_token(request.path_info):
             return ANONYMOUS
-        for _ in self.authtoken(request.META, lambda status, headers, exc_info=None: None):
+        if not request.META.get("HTTP_X_AUTH_TOKEN"):
+            raise self.unauthorized()
+        answered = []
+        for _ in self.authtoken(request.META, lambda status, headers, exc_info=None: answered.append(status)):
             pass
+        if answered and answered[0].startswith("503"):
+            raise ServiceUnavailable("The Keystone service is temporarily unavailable.")
         return self.context_from_verdict(request.META)
+
+    def unauthorized(self):
+        error = Unauthorized("The request you have made requires authentication.")
+        error.headers = {"WWW-Authenticate": f'Keystone uri="{self.authtoken.www_authenticate_uri}"'}
+        return error
 
     def context_from_verdict(self, meta):
         """The only place a keystone-mode context is made: from the headers auth_token set."""
         confirmed = (meta.get("HTTP_X_IDENTITY_STATUS") == "Confirmed"
                      and meta.get("HTTP_X_SERVICE_IDENTITY_STATUS", "Confirmed") == "Confirmed")
         if not confirmed:
-            error = Unauthorized("The request you have made requires authentication.")
-            error.headers = {"WWW-Authenticate": f'Keystone uri="{self.authtoken.www_authenticate_uri}"'}
-            raise error
+            raise self.unauthorized()
         roles = meta.get("HTTP_X_ROLES", "").split(",")
         return RequestContext.from_roles(meta.get("HTTP_X_PROJECT_ID") or None,
                                          meta.get("HTTP_X_USER_ID") or None, roles)

@@ -3,7 +3,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from project.api.errors import error_response
 from project.auth.noauth import context_from_headers
-from project.errors import Unauthorized
+from project.errors import ServiceUnavailable, Unauthorized
 
 
 def _noauth():
@@ -31,7 +31,8 @@ def check_authorisation_files():
 
 
 class RequestContextMiddleware:
-    """Attach `request.context` for every request, or answer 401 when the caller is unknown."""
+    """Attach `request.context` for every request, or answer 401 when the caller is unknown (503 when
+    the identity service cannot tell)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -47,7 +48,7 @@ class RequestContextMiddleware:
     def __call__(self, request):
         try:
             request.context = self.build(request)
-        except Unauthorized as error:
-            return error_response(401, error.message, request.META.get("HTTP_ACCEPT", ""),
+        except (Unauthorized, ServiceUnavailable) as error:
+            return error_response(error.status, error.message, request.META.get("HTTP_ACCEPT", ""),
                                   getattr(error, "headers", None))
         return self.get_response(request)
