@@ -120,8 +120,7 @@ def _property_definition(document):
     validate_document(schemas.PROPERTY, document, f"property '{document.get('name', '')}'")
     _require_name(document["name"], "a property")
     definition = {key: value for key, value in document.items() if key != "name"}
-    check_property_definition(document["name"], definition)
-    return definition
+    return check_property_definition(document["name"], definition)
 
 
 @transaction.atomic
@@ -150,12 +149,12 @@ def _apply_object(obj, document):
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "an object")
     validate_document(schemas.OBJECT, document, "object")
     _require_name(document["name"], "an object")
-    for name, definition in (document.get("properties") or {}).items():
-        check_property_definition(name, definition)
+    properties = {name: check_property_definition(name, definition)
+                  for name, definition in (document.get("properties") or {}).items()}
     obj.name = document["name"]
     obj.description = document.get("description")
     obj.required = document.get("required") or []
-    obj.properties = document.get("properties") or {}
+    obj.properties = properties
     _save_unique(obj, f"Object {obj.name} already exists in namespace {obj.namespace}.")
     return obj
 

@@ -49,10 +49,32 @@ def _describe(error):
 
 
 def check_property_definition(name, definition):
-    """Raise InvalidInput unless `definition` can serve as the schema of property `name`."""
+    """`definition` with its default typed (see typed_default); InvalidInput unless it can serve as the
+    schema of property `name`."""
+    definition = typed_default(definition)
     problem = _definition_problem(definition)
     if problem:
         raise InvalidInput(f"Property '{name}' is not a usable definition: {problem}")
+    return definition
+
+
+_PARSE_DEFAULT = {
+    "integer": int,
+    "number": float,
+    "boolean": lambda text: {"true": True, "false": False}[text.strip().lower()],
+}
+
+
+def typed_default(definition):
+    """Glance answers a default as text ("8", "True": metadefs/api/serializers.py), so clients send it back
+    so: for a typed property it is read back into its type, and stored and validated as that."""
+    parse, default = _PARSE_DEFAULT.get(definition.get("type")), definition.get("default")
+    if parse is None or not isinstance(default, str):
+        return definition
+    try:
+        return {**definition, "default": parse(default)}
+    except (ValueError, KeyError):
+        return definition  # refused as a default of the wrong type
 
 
 def _tolerant_metaschema():

@@ -51,7 +51,7 @@ def namespace_body(namespace, associations, *, detail=False, resource_type=None)
         body["resource_type_associations"] = associations
     if detail:
         prefix = _prefix_for(associations, resource_type)
-        properties = {prefix + p.name: p.schema for p in namespace.properties.all()}
+        properties = {prefix + p.name: wire_definition(p.schema) for p in namespace.properties.all()}
         objects = [object_body(o, prefix=prefix) for o in namespace.metadef_objects.all()]
         tags = [{"name": t.name} for t in namespace.tags.all()]
         body.update({key: value for key, value in
@@ -66,12 +66,24 @@ def _prefix_for(associations, resource_type):
     return ""
 
 
+def wire_definition(schema):
+    """A property definition as Glance answers it: its `default` is text (Glance's model types it as
+    bytes: 8 -> "8", true -> "True"), and a default that is no scalar (an array) is left out."""
+    if "default" not in schema:
+        return schema
+    default = schema["default"]
+    body = {key: value for key, value in schema.items() if key != "default"}
+    if isinstance(default, (str, int, float)):  # bool is an int: str(True) == "True", as Glance writes it
+        body["default"] = str(default)
+    return body
+
+
 def property_body(prop, name=None):
-    return {"name": name or prop.name, **prop.schema}
+    return {"name": name or prop.name, **wire_definition(prop.schema)}
 
 
 def properties_body(properties):
-    return {"properties": {p.name: p.schema for p in properties}}
+    return {"properties": {p.name: wire_definition(p.schema) for p in properties}}
 
 
 def object_body(obj, prefix=""):
@@ -81,7 +93,7 @@ def object_body(obj, prefix=""):
         "name": obj.name,
         "description": obj.description,
         "required": [prefix + name for name in obj.required] or None,
-        "properties": {prefix + name: value for name, value in obj.properties.items()} or None,
+        "properties": {prefix + name: wire_definition(value) for name, value in obj.properties.items()} or None,
         **_stamps(obj),
         "self": f"{NAMESPACES_PATH}/{obj.namespace.namespace}/objects/{obj.name}",
         "schema": "/v2/schemas/metadefs/object",
