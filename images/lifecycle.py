@@ -15,7 +15,7 @@ TRANSITIONS = {
     S.KILLED: {S.DELETED},
     S.PENDING_DELETE: {S.DELETED, S.ACTIVE},
     S.DELETED: set(),
-    S.DEACTIVATED: {S.ACTIVE, S.DELETED},
+    S.DEACTIVATED: {S.ACTIVE, S.DELETED, S.PENDING_DELETE},
 }
 
 # Data can only be accepted once both formats are known.

@@ -201,15 +201,18 @@ class _Draft:
 @transaction.atomic
 def image_delete(*, context, image_id):
     """Mark the image deleted (its row stays, so the id is never reused) and remove its data once
-    the transaction commits."""
+    the transaction commits; with DELAYED_DELETE an image with data goes to pending_delete instead and
+    keeps it until the scrubber's grace period is over (images.scrubber)."""
     image = locked_image(context, image_id)
     access.enforce_image(context, "delete_image", image)
     if image.protected:
         raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
-    lifecycle.transition(image, Status.DELETED)
+    delayed = settings.DELAYED_DELETE and image.locations.filter(status=LocationStatus.ACTIVE).exists()
+    lifecycle.transition(image, Status.PENDING_DELETE if delayed else Status.DELETED)
     image.deleted, image.deleted_at = True, timezone.now()
     _save(image, "status", "deleted", "deleted_at")
-    locations.locations_retire(image)
+    if not delayed:
+        locations.locations_retire(image)
 
 
 @transaction.atomic

@@ -86,6 +86,9 @@ VARIABLES = [
         "does not match the image's disk_format (Glance's require_image_format_match)."),
     Var("IMAGE_GPT_SAFETY_CHECKS_NONFATAL", [], "Comma-separated safety checks (mbr, gptmbr) that only warn for "
         "GPT images (Glance's gpt_safety_checks_nonfatal)."),
+    Var("DELAYED_DELETE", False, "Deleting an image with data moves it to pending_delete and keeps the data until "
+        "`manage.py scrub` removes it (after SCRUB_TIME); `scrub --restore ID` brings it back."),
+    Var("SCRUB_TIME", 0, "Seconds a pending_delete image keeps its data before the scrubber may remove it."),
     Var("IMAGE_HASH_ALGORITHM", "sha512", "hashlib algorithm for os_hash_value (md5 checksum is always kept)."),
     Var("IMAGE_SIZE_CAP", 1099511627776, "Largest image upload accepted, in bytes (413 beyond)."),
     Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),
