@@ -131,17 +131,9 @@ def _finish(intake, stored, pipeline, virtual_size):
 
 def _abandon(intake, stored):
     """Back to queued, and the data just stored (if any) removed: the client may simply try again."""
-    _requeue(intake.image_id, intake.path.receiving)
+    recovery.image_requeue(intake.image_id, intake.path.receiving)
     if stored is not None:
         data_discard(intake.store.store_id, stored.url)
-
-
-@transaction.atomic
-def _requeue(image_id, receiving):
-    image = Image.objects.select_for_update().filter(pk=image_id, status=receiving).first()
-    if image is not None:
-        lifecycle.transition(image, Status.QUEUED)
-        _save(image)
 
 
 def _save(image):

@@ -10,6 +10,7 @@ import os
 import socket
 
 from django.db import transaction
+from django.utils import timezone
 
 from images import lifecycle, locations
 from images.choices import Status
@@ -61,13 +62,19 @@ def uploads_recover():
 
 
 @transaction.atomic
-def _requeue(image_id):
-    image = Image.objects.select_for_update().filter(pk=image_id, status=Status.SAVING).first()
+def image_requeue(image_id, receiving):
+    """Back to queued if still `receiving` (an intake that failed or whose process died); True if it was."""
+    image = Image.objects.select_for_update().filter(pk=image_id, status=receiving).first()
     if image is None:
-        return
+        return False
     lifecycle.transition(image, Status.QUEUED)
-    image.upload_holder = None
+    image.upload_holder, image.updated_at = None, timezone.now()
     image.save()
-    # The row does not say which store the upload went to; asking each is cheap.
-    for entry in registry.entries().values():
-        entry.driver.discard_partial(image_id)
+    return True
+
+
+def _requeue(image_id):
+    if image_requeue(image_id, Status.SAVING):
+        # The row does not say which store the upload went to; asking each is cheap.
+        for entry in registry.entries().values():
+            entry.driver.discard_partial(image_id)

@@ -37,9 +37,13 @@ class StoreEntry:
 def _driver_class(store_id, type_name):
     if not isinstance(type_name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", type_name) or type_name in NOT_DRIVERS:
         raise StoreConfigurationError(f"IMAGE_STORES[{store_id!r}]: invalid store type {type_name!r}.")
+    module = f"images.stores.{type_name}"
     try:
-        return import_module(f"images.stores.{type_name}").DRIVER
-    except ModuleNotFoundError:
+        return import_module(module).DRIVER
+    except ModuleNotFoundError as exc:
+        if exc.name != module:  # the driver exists but its SDK is not installed: say that, not "unknown"
+            raise StoreConfigurationError(f"IMAGE_STORES[{store_id!r}]: the {type_name} driver needs {exc.name!r}, "
+                                          "which is not installed.") from None
         raise StoreConfigurationError(f"IMAGE_STORES[{store_id!r}]: unknown store type {type_name!r}.") from None
 
 
