@@ -13,7 +13,7 @@ from images.stores.errors import StoreConfigurationError
 def image_configuration(app_configs, **kwargs):
     problems = []
     try:
-        registry.build(settings.IMAGE_STORES, settings.IMAGE_DEFAULT_STORE)
+        registry.build(settings.IMAGE_STORES, settings.IMAGE_DEFAULT_STORE, settings.STAGING_DIR)
     except StoreConfigurationError as exc:
         problems.append(Error(str(exc), id="images.E001"))
     try:

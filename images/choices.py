@@ -25,6 +25,21 @@ class LocationStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     # The image is gone; its data waits to be removed from the store (then the row goes too).
     PENDING_DELETE = "pending_delete", "Pending delete"
+    # Data in the staging store (stage, or an import's working copy): never served, removed when the import ends.
+    STAGED = "staged", "Staged"
+
+
+class TaskStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+
+
+class ImportMethod(models.TextChoices):
+    GLANCE_DIRECT = "glance-direct"
+    WEB_DOWNLOAD = "web-download"
+    COPY_IMAGE = "copy-image"
 
 
 class MemberStatus(models.TextChoices):
@@ -49,6 +64,8 @@ READ_ONLY = frozenset({
 # Names kept from custom properties because Glance uses them internally.
 RESERVED = frozenset({"location", "locations", "deleted", "deleted_at"})
 RESERVED_PREFIX = "os_glance_"
+# Reserved properties Glance keeps on an image but never shows (which node staged its data).
+HIDDEN = frozenset({"os_glance_stage_host", "os_glance_hash_op_host"})
 
 # Base attributes a client may set (everything else is a custom property).
 WRITABLE_BASE = (

@@ -1,7 +1,8 @@
 """One way for image data to come in: a source through the pipeline into a store, on a lifecycle path.
 
-Upload uses it today (queued -> saving -> active); stage, import and copy take
-other paths and stores. Whatever the path, no database transaction is held
+Upload (queued -> saving -> active), stage (queued -> uploading, into the
+staging store), an import writing its stores (importing -> active) and a copy
+to another store (active) are paths through the same function. Whatever the path, no database transaction is held
 while bytes flow: the image moves to the path's `receiving` status in one
 short transaction, the data streams, and a second short transaction records
 size, hashes and the new location. Any failure returns the image to queued
@@ -16,25 +17,46 @@ from django.utils import timezone
 
 from images import lifecycle, quotas, recovery
 from images.access import enforce_image
-from images.choices import Status
+from images.choices import LocationStatus, Status
 from images.inspection import FormatInspection
 from images.locations import data_discard
 from images.models import Image, ImageLocation
 from images.pipeline import DataPipeline, SizeCap
 from images.selectors import image_get
-from project.errors import Gone, TooLarge
+from images.stores.errors import StoreUnavailable
+from project.errors import Conflict, Gone, TooLarge
 
 
 @dataclass(frozen=True)
 class LifecyclePath:
-    """The statuses an image passes while data comes in, and the rule that allows it."""
+    """The statuses an image passes while data comes in, and what the data becomes.
+
+    With a `rule` (a client's request), the rule is checked and the image moves to `receiving`.
+    Without (an import task's step: its request was checked), the image must already be
+    `receiving`. `done` may equal `receiving` when more is to come.
+    """
 
     receiving: str
     done: str
-    rule: str
+    rule: str = None
+    location_status: str = LocationStatus.ACTIVE
+    # New data gets its size, hashes and virtual size recorded; a copy must match the recorded hashes.
+    new_data: bool = True
+    # A failure puts the image back to queued (upload, stage); an import task reverts on its own.
+    requeue_on_failure: bool = True
 
 
 UPLOAD = LifecyclePath(Status.SAVING, Status.ACTIVE, "upload_image")
+STAGE = LifecyclePath(Status.UPLOADING, Status.UPLOADING, "modify_image", location_status=LocationStatus.STAGED)
+# web-download's working copy: fetched into staging while the image is importing.
+DOWNLOAD = LifecyclePath(Status.IMPORTING, Status.IMPORTING, location_status=LocationStatus.STAGED,
+                         requeue_on_failure=False)
+COPY = LifecyclePath(Status.ACTIVE, Status.ACTIVE, new_data=False, requeue_on_failure=False)
+
+
+def import_path(*, last):
+    """An import writing one of its stores: the image turns active with the last one."""
+    return LifecyclePath(Status.IMPORTING, Status.ACTIVE if last else Status.IMPORTING, requeue_on_failure=False)
 
 
 @dataclass(frozen=True)
@@ -46,6 +68,7 @@ class Intake:
     store: object
     path: LifecyclePath = UPLOAD
     declared_size: int = None
+    progress: object = None
 
 
 def image_intake(*, context, intake):
@@ -62,11 +85,12 @@ def image_intake(*, context, intake):
     if intake.declared_size is not None and intake.declared_size > cap:
         raise TooLarge(f"The incoming image is too large: {intake.declared_size} bytes, the limit is {cap}.")
     size_cap, formats = _begin(context, intake)
-    inspection = FormatInspection() if formats.container_format == "bare" else None
+    inspection = FormatInspection() if formats.container_format == "bare" and intake.path.new_data else None
     stored = None
     try:
         pipeline = DataPipeline(intake.source, hash_algo=settings.IMAGE_HASH_ALGORITHM, cap=size_cap,
-                                expected_size=intake.declared_size, inspection=inspection)
+                                expected_size=intake.declared_size, inspection=inspection,
+                                progress=intake.progress)
         stored = _add(intake.store, intake.image_id, pipeline)
         virtual_size = inspection.verdict(formats.disk_format) if inspection else None
         return _finish(intake, stored, pipeline, virtual_size)
@@ -86,10 +110,14 @@ def _begin(context, intake):
     """Lock, check the rule and quotas, move to `receiving`; return the size cap for the data and the
     formats the data must have."""
     image = image_get(context, intake.image_id, for_update=True)
-    enforce_image(context, intake.path.rule, image)
-    quotas.enforce_uploading(image.owner)
-    allowance = quotas.upload_allowance(image.owner, intake.declared_size)
-    lifecycle.transition(image, intake.path.receiving)
+    path = intake.path
+    if path.rule:  # a client's request: the image moves into `receiving`
+        enforce_image(context, path.rule, image)
+        quotas.enforce_uploading(image.owner)
+        lifecycle.transition(image, path.receiving)
+    elif image.status != path.receiving:  # an import's next step: the image must still be where it left it
+        raise Conflict(f"Image {image.pk} is {image.status}, not {path.receiving}: the import cannot go on.")
+    allowance = quotas.upload_allowance(image.owner, intake.declared_size) if path.new_data else None
     image.upload_holder = recovery.this_process()
     _save(image)
     return _size_cap(image.owner, allowance), Formats(image.disk_format, image.container_format)
@@ -114,30 +142,45 @@ def _add(store, image_id, pipeline):
 @transaction.atomic
 def _finish(intake, stored, pipeline, virtual_size):
     image = Image.objects.select_for_update().filter(pk=intake.image_id).first()
-    if image is None or image.status != intake.path.receiving:
+    path = intake.path
+    if image is None or image.status != path.receiving:
         raise Gone(f"Image {intake.image_id} could not be found after upload. The image may have been deleted "
                    "during the upload, cleaning up the chunks uploaded.")
+    if path.new_data:
+        _record_data(image, pipeline, virtual_size, staged=path.location_status == LocationStatus.STAGED)
+    elif (pipeline.size, pipeline.hash_value) != (image.size, image.os_hash_value):
+        raise StoreUnavailable(f"The copy of image {image.pk} read back differs from its data "
+                               f"({pipeline.size} bytes, {pipeline.hash_algo} {pipeline.hash_value}).")
+    if path.done != image.status:
+        lifecycle.transition(image, path.done)
+    image.upload_holder = None
+    _save(image)
+    now = timezone.now()
+    ImageLocation.objects.create(image=image, store=intake.store.store_id, url=stored.url, metadata=stored.metadata,
+                                 status=path.location_status, created_at=now, updated_at=now)
+    return image
+
+
+def _record_data(image, pipeline, virtual_size, *, staged):
+    """Size, hashes and virtual size of new data; staged data only has its size known (Glance's stage)."""
+    if staged:
+        image.size = pipeline.size
+        return
     quotas.enforce_stored_size(image.owner, pipeline.size)
     image.size, image.checksum = pipeline.size, pipeline.checksum
     image.os_hash_algo, image.os_hash_value = pipeline.hash_algo, pipeline.hash_value
     image.virtual_size = virtual_size
-    lifecycle.transition(image, intake.path.done)
-    _save(image)
-    now = timezone.now()
-    ImageLocation.objects.create(image=image, store=intake.store.store_id, url=stored.url, metadata=stored.metadata,
-                                 created_at=now, updated_at=now)
-    return image
 
 
 def _abandon(intake, stored):
-    """Back to queued, and the data just stored (if any) removed: the client may simply try again."""
-    recovery.image_requeue(intake.image_id, intake.path.receiving)
+    """Back to queued (unless an import task reverts on its own), and the data just stored (if any)
+    removed: the client may simply try again."""
+    if intake.path.requeue_on_failure:
+        recovery.image_requeue(intake.image_id, intake.path.receiving)
     if stored is not None:
         data_discard(intake.store.store_id, stored.url)
 
 
 def _save(image):
-    if image.status not in (Status.SAVING, Status.UPLOADING, Status.IMPORTING):
-        image.upload_holder = None
     image.updated_at = timezone.now()
     image.save()

@@ -48,8 +48,9 @@ def _open(location, image, offset, length):
 
 
 def locations_retire(image):
-    """Mark every copy of a deleted image for removal; the data goes once the transaction commits."""
-    for location in image.locations.filter(status=LocationStatus.ACTIVE):
+    """Mark every copy of a deleted image (staged data too) for removal; the data goes once the
+    transaction commits."""
+    for location in image.locations.filter(status__in=(LocationStatus.ACTIVE, LocationStatus.STAGED)):
         location_retire(location)
 
 

@@ -6,7 +6,7 @@ services.py; these models only describe storage.
 from django.db import models
 from django.utils import timezone
 
-from images.choices import NAME_MAX_LENGTH, LocationStatus, MemberStatus, Status, Visibility
+from images.choices import NAME_MAX_LENGTH, LocationStatus, MemberStatus, Status, TaskStatus, Visibility
 
 
 class LiveImageManager(models.Manager):
@@ -145,3 +145,35 @@ class ImageLocation(models.Model):
 
     def __str__(self):
         return f"{self.store}: {self.url} ({self.status})"
+
+
+class Task(models.Model):
+    """A Glance task record (type api_image_import): what an import was asked to do and how it went.
+
+    The work itself runs on the task engine (images.jobs); this row is what the API shows and what
+    crash recovery reads: `holder` is the "host:pid" of the worker process running it.
+    """
+
+    id = models.CharField(max_length=36, primary_key=True)
+    type = models.CharField(max_length=30, default="api_image_import")
+    status = models.CharField(max_length=30, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    owner = models.CharField(max_length=255, null=True, blank=True)
+    image_id = models.CharField(max_length=36, null=True, blank=True)
+    request_id = models.CharField(max_length=64, null=True, blank=True)
+    user_id = models.CharField(max_length=64, null=True, blank=True)
+    input = models.JSONField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    message = models.TextField(default="", blank=True)
+    # The requester's roles: import plugins (inject_image_metadata) act on them in the worker.
+    roles = models.JSONField(default=list, blank=True)
+    holder = models.CharField(max_length=255, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["image_id", "created_at"]), models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self):
+        return f"{self.type} {self.id} ({self.status})"

@@ -123,3 +123,13 @@ def enforce_stored_size(owner, size):
         used = stored_bytes(owner)
         if used + size > limit * MiB:
             raise size_over_limit(owner, used, size)
+
+
+def enforce_room(owner):
+    """Before an import: TooLarge once `owner` already stores more than the limit (Glance checks with
+    a delta of 0, so an owner exactly at the limit may still import)."""
+    limit = settings.IMAGE_SIZE_TOTAL_QUOTA
+    if limit != UNLIMITED and owner is not None:
+        used = stored_bytes(owner)
+        if used > limit * MiB:
+            raise size_over_limit(owner, used, 0)

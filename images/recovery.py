@@ -1,20 +1,23 @@
 """Uploads whose process died: found on restart and undone, never left half-done.
 
-An upload records which process streams it (`upload_holder`). When a worker
-starts, every image still `saving` on behalf of a process of this host that
-no longer exists goes back to `queued`, and the partial data its store kept
-is removed, so the client can upload again.
+An upload or stage records which process streams it (`upload_holder`), an
+import task which worker runs it (`holder`). When a worker starts, every image
+still `saving` or `uploading` on behalf of a process of this host that no
+longer exists goes back to `queued`, and the partial data its store kept is
+removed, so the client can upload again; import tasks of dead workers fail,
+their images back to `queued` and their staged data removed.
 """
 import logging
 import os
 import socket
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from images import lifecycle, locations
-from images.choices import Status
-from images.models import Image
+from images.choices import Status, TaskStatus
+from images.models import Image, Task
 from images.stores import registry
 
 log = logging.getLogger(__name__)
@@ -42,8 +45,9 @@ def _holder_is_dead(holder, host):
 
 
 def worker_start_recover():
-    """What a starting worker finishes for processes that died: their uploads and data removals."""
+    """What a starting worker finishes for processes that died: their uploads, imports and data removals."""
     uploads_recover()
+    imports_recover()
     removed = locations.locations_discard_pending()
     if removed:
         log.warning("Removed the data of %d deleted image copies left by an earlier process", removed)
@@ -52,13 +56,39 @@ def worker_start_recover():
 def uploads_recover():
     """Return uploads of dead processes of this host to queued; return how many."""
     host = socket.gethostname()
-    stalled = [image.pk for image in Image.objects.filter(status=Status.SAVING).only("pk", "upload_holder")
+    receiving = Image.objects.filter(status__in=(Status.SAVING, Status.UPLOADING), upload_holder__isnull=False)
+    stalled = [(image.pk, image.status) for image in receiving.only("pk", "status", "upload_holder")
                if _holder_is_dead(image.upload_holder, host)]
-    for image_id in stalled:
-        _requeue(image_id)
+    for image_id, status in stalled:
+        _requeue(image_id, status)
     if stalled:
-        log.warning("Returned %d interrupted upload(s) to queued: %s", len(stalled), ", ".join(stalled))
+        log.warning("Returned %d interrupted upload(s) to queued: %s", len(stalled),
+                    ", ".join(image_id for image_id, _ in stalled))
     return len(stalled)
+
+
+def imports_recover():
+    """Fail the import tasks whose worker died: this host's dead processes at once, any other node's
+    after TASK_STALE_MINUTES without progress; their images go back to queued. Return how many."""
+    from images import import_work  # it builds on this module
+
+    host = socket.gethostname()
+    stale_before = timezone.now() - timezone.timedelta(minutes=settings.TASK_STALE_MINUTES)
+    active = Task.objects.filter(status__in=(TaskStatus.PENDING, TaskStatus.PROCESSING))
+    dead = [task for task in active.only("pk", "image_id", "status", "holder", "updated_at")
+            if _task_is_dead(task, host, stale_before)]
+    for task in dead:
+        if import_work.import_fail(task.pk, "The import was interrupted: the worker running it stopped."):
+            import_work.staged_discard(task.image_id)
+            log.warning("Import task %s of image %s failed: its worker %s stopped", task.pk, task.image_id,
+                        task.holder or "(none)")
+    return len(dead)
+
+
+def _task_is_dead(task, host, stale_before):
+    if task.status == TaskStatus.PROCESSING and task.holder and task.holder.rpartition(":")[0] == host:
+        return _holder_is_dead(task.holder, host)
+    return task.updated_at < stale_before
 
 
 @transaction.atomic
@@ -73,8 +103,8 @@ def image_requeue(image_id, receiving):
     return True
 
 
-def _requeue(image_id):
-    if image_requeue(image_id, Status.SAVING):
+def _requeue(image_id, status):
+    if image_requeue(image_id, status):
         # The row does not say which store the upload went to; asking each is cheap.
         for entry in registry.entries().values():
             entry.driver.discard_partial(image_id)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, CharField
 
 from images.access import enforce_image
-from images.choices import LocationStatus, Visibility
+from images.choices import HIDDEN, LocationStatus, Visibility
 from images.filters import images_listed
 from images.models import Image, ImageLocation, ImageMember, ImageProperty, ImageTag
 from images.stores import registry
@@ -43,7 +43,7 @@ def with_details(images, context=None):
     readable = property_protections.readable(context) if context is not None else None
     for image in images:
         image.shown_properties = {name: value for name, value in image.custom_properties.items()
-                                  if readable is None or readable(name)}
+                                  if name not in HIDDEN and (readable is None or readable(name))}
     if registry.several():
         _attach_stores(by_id)
     return images

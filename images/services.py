@@ -223,7 +223,7 @@ def image_store_delete(*, context, image_id, store_id):
     store not configured here or an image that is not active, Forbidden (403) for the last copy.
     """
     store_info.ensure_several_stores()
-    if store_id not in registry.entries():
+    if store_id not in registry.image_stores():
         raise Conflict(f"The selected store {store_id} is not available on this node.")
     image = locked_image(context, image_id)
     access.enforce_image(context, "get_image_location", image)

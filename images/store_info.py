@@ -18,8 +18,7 @@ def stores_listed(context, *, detail=False):
     ensure_several_stores()
     if detail:
         policy.enforce(context, "stores_info_detail")
-    return [_store_body(entry, detail) for entry in registry.entries().values()
-            if not entry.id.startswith(registry.RESERVED_PREFIX)]
+    return [_store_body(entry, detail) for entry in registry.image_stores().values()]
 
 
 def _store_body(entry, detail):

@@ -89,6 +89,26 @@ VARIABLES = [
     Var("DELAYED_DELETE", False, "Deleting an image with data moves it to pending_delete and keeps the data until "
         "`manage.py scrub` removes it (after SCRUB_TIME); `scrub --restore ID` brings it back."),
     Var("SCRUB_TIME", 0, "Seconds a pending_delete image keeps its data before the scrubber may remove it."),
+    Var("IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"], "Comma-separated interoperable import "
+        "methods offered (Glance's enabled_import_methods); GET /v2/info/import lists them."),
+    Var("STAGING_DIR", "", "Directory of the staging store (os_glance_staging_store): data staged with PUT "
+        "/v2/images/{id}/stage and the working copies of imports. Empty means $GLANCE_DATA_DIR/staging. "
+        "An IMAGE_STORES entry named os_glance_staging_store replaces it."),
+    Var("NODE_NAME", "", "This API node's name: the task queue of imports whose data is staged here, and the "
+        "node recorded in os_glance_stage_host. Empty means the host name."),
+    Var("TASK_WORKERS", 1, "Import task worker processes `manage.py serve` runs next to gunicorn (0: none; run "
+        "`manage.py import_worker` yourself)."),
+    Var("TASK_TIME_TO_LIVE", 48, "Hours a finished import task stays visible (its expires_at)."),
+    Var("TASK_STALE_MINUTES", 60, "Minutes without progress after which an import task whose worker is not on "
+        "this node is taken for dead: marked failed and its image returned to queued."),
+    Var("IMPORT_PLUGINS", [], "Comma-separated import plugins run on glance-direct and web-download imports: "
+        "image_conversion, inject_image_metadata."),
+    Var("IMAGE_CONVERSION_OUTPUT_FORMAT", "raw", "image_conversion plugin: the disk_format imported images are "
+        "converted to (raw or qcow2), with qemu-img."),
+    Var("INJECT_METADATA_PROPERTIES", {}, "inject_image_metadata plugin: JSON object of properties set on every "
+        "imported image."),
+    Var("INJECT_METADATA_IGNORE_USER_ROLES", ["admin"], "inject_image_metadata plugin: comma-separated roles whose "
+        "imports are left as they are."),
     Var("IMAGE_HASH_ALGORITHM", "sha512", "hashlib algorithm for os_hash_value (md5 checksum is always kept)."),
     Var("IMAGE_SIZE_CAP", 1099511627776, "Largest image upload accepted, in bytes (413 beyond)."),
     Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),

@@ -1,4 +1,5 @@
 """Django settings. Every value an operator may change comes from project/env.py."""
+import socket
 from pathlib import Path
 
 from project.database import database_config
@@ -22,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "project",
     "metadefs",
     "images",
@@ -114,6 +117,21 @@ IMAGE_DEFAULT_STORE = ENV["IMAGE_DEFAULT_STORE"]
 IMAGE_FILESYSTEM_DIR = Path(ENV["IMAGE_FILESYSTEM_DIR"] or DATA_DIR / "images")
 IMAGE_STORES = ENV["IMAGE_STORES"] or {"file": {"type": "file", "directory": str(IMAGE_FILESYSTEM_DIR)}}
 IMAGE_HASH_ALGORITHM = ENV["IMAGE_HASH_ALGORITHM"]
+IMPORT_METHODS = ENV["IMPORT_METHODS"]
+STAGING_DIR = Path(ENV["STAGING_DIR"] or DATA_DIR / "staging")
+NODE_NAME = ENV["NODE_NAME"] or socket.gethostname()
+TASK_WORKERS = ENV["TASK_WORKERS"]
+TASK_TIME_TO_LIVE = ENV["TASK_TIME_TO_LIVE"]
+TASK_STALE_MINUTES = ENV["TASK_STALE_MINUTES"]
+IMPORT_PLUGINS = ENV["IMPORT_PLUGINS"]
+IMAGE_CONVERSION_OUTPUT_FORMAT = ENV["IMAGE_CONVERSION_OUTPUT_FORMAT"]
+INJECT_METADATA_PROPERTIES = ENV["INJECT_METADATA_PROPERTIES"]
+INJECT_METADATA_IGNORE_USER_ROLES = ENV["INJECT_METADATA_IGNORE_USER_ROLES"]
+
+# Work outside requests (imports) runs on Django's Tasks framework (the django-tasks backport) with its
+# database backend: the queue is in the database every node already shares, so no broker to run.
+# QUEUES is left open: each node has a queue of its own for imports whose data it staged.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
 DELAYED_DELETE = ENV["DELAYED_DELETE"]
 SCRUB_TIME = ENV["SCRUB_TIME"]
 IMAGE_SCHEMA_FILE = ENV["IMAGE_SCHEMA_FILE"]

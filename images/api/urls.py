@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from images.api import views
+from images.api import import_views, views
 from images.schemas import DOCUMENTS
 from project.api.views import schema_view
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path(f"{IMAGE}/tags/<str:tag>", views.ImageTag.as_view()),
     path(f"{IMAGE}/members", views.MemberList.as_view()),
     path(f"{IMAGE}/members/<str:member_id>", views.MemberDetail.as_view()),
+    path(f"{IMAGE}/stage", import_views.ImageStage.as_view()),
+    path(f"{IMAGE}/import", import_views.ImageImport.as_view()),
+    path(f"{IMAGE}/tasks", import_views.ImageTasks.as_view()),
+    path("tasks/<str:task_id>", import_views.TaskDetail.as_view()),
+    path("info/import", import_views.ImportInfo.as_view()),
     path("info/usage", views.Usage.as_view()),
     path("info/stores", views.StoresInfo.as_view()),
     path("info/stores/detail", views.StoresInfo.as_view(detail=True)),

@@ -132,12 +132,12 @@ class ImageFile(ImagesView):
         content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type != "application/octet-stream":
             raise UnsupportedMediaType(f"Invalid content type {content_type or None}")
-        data.image_upload(context=self.caller, image_id=image_id, stream=_body_stream(request),
-                          declared_size=_declared_size(request.META), store_id=_chosen_store(request.headers))
+        data.image_upload(context=self.caller, image_id=image_id, stream=body_stream(request),
+                          declared_size=declared_size(request.META), store_id=_chosen_store(request.headers))
         return self.no_content()
 
 
-def _body_stream(request):
+def body_stream(request):
     """The raw request body: Django only reads Content-Length bytes, so chunked bodies come from the server."""
     if _is_chunked(request.META):
         return request.META["wsgi.input"]
@@ -149,7 +149,7 @@ def _chosen_store(headers):
     return headers.get("X-Image-Meta-Store") if registry.several() else None
 
 
-def _declared_size(meta):
+def declared_size(meta):
     raw = meta.get("HTTP_X_OPENSTACK_IMAGE_SIZE")
     if raw is None and not _is_chunked(meta):
         raw = meta.get("CONTENT_LENGTH") or None

@@ -116,6 +116,10 @@ class FileStore(Store):
             if entry.is_file() and not entry.name.startswith("."):
                 yield StoredItem(Path(entry.path).as_uri(), entry.stat().st_size)
 
+    def path_of(self, url):
+        """The local file holding the data at `url` (for tools that need a path, such as qemu-img)."""
+        return self._path(url)
+
     def _path(self, url):
         parsed = urlparse(url)
         path = Path(unquote(parsed.path)).resolve()

@@ -15,12 +15,13 @@ from django.dispatch import receiver
 from images.stores.errors import StoreConfigurationError, StoreUnavailable
 from project.errors import InvalidInput
 
-# Ids Glance reserves for its own stores (the staging store of import): never listed.
+# Ids Glance reserves for its own stores (the staging store of import): never listed, never chosen.
 RESERVED_PREFIX = "os_glance_"
+STAGING_STORE = "os_glance_staging_store"
 # Keys of an IMAGE_STORES entry that describe the store rather than configure its driver.
 ENTRY_KEYS = {"type": None, "description": "", "weight": 0}
 NOT_DRIVERS = {"base", "errors", "registry"}
-SOURCE_SETTINGS = {"IMAGE_STORES", "IMAGE_DEFAULT_STORE"}
+SOURCE_SETTINGS = {"IMAGE_STORES", "IMAGE_DEFAULT_STORE", "STAGING_DIR"}
 
 _built = None
 
@@ -56,14 +57,16 @@ def _entry(store_id, config):
     return StoreEntry(store_id, described["type"], described["description"], int(described["weight"]), driver)
 
 
-def build(stores_setting, default_id):
-    """Every store of `stores_setting`; StoreConfigurationError naming the entry at fault."""
-    if not stores_setting:
+def build(stores_setting, default_id, staging_dir):
+    """Every store of `stores_setting`, and the staging store (a file store in `staging_dir` unless
+    configured); StoreConfigurationError naming the entry at fault."""
+    if not any(not store_id.startswith(RESERVED_PREFIX) for store_id in stores_setting):
         raise StoreConfigurationError("IMAGE_STORES names no store.")
+    stores_setting = {STAGING_STORE: {"type": "file", "directory": str(staging_dir)}, **stores_setting}
     entries = {store_id: _entry(store_id, config) for store_id, config in stores_setting.items()}
-    if default_id not in entries:
+    if default_id not in entries or default_id.startswith(RESERVED_PREFIX):
         raise StoreConfigurationError(f"IMAGE_DEFAULT_STORE={default_id!r} is not in IMAGE_STORES "
-                                      f"({', '.join(sorted(entries))}).")
+                                      f"({', '.join(sorted(stores_setting.keys() - {STAGING_STORE}))}).")
     return entries
 
 
@@ -71,13 +74,23 @@ def entries():
     """StoreEntry by store id, built on first use in this process."""
     global _built
     if _built is None:
-        _built = build(settings.IMAGE_STORES, settings.IMAGE_DEFAULT_STORE)
+        _built = build(settings.IMAGE_STORES, settings.IMAGE_DEFAULT_STORE, settings.STAGING_DIR)
     return _built
+
+
+def image_stores():
+    """The stores that keep images (every store but the reserved ones), by id."""
+    return {store_id: entry for store_id, entry in entries().items() if not store_id.startswith(RESERVED_PREFIX)}
 
 
 def several():
     """Whether more than one store is configured: Glance's multi-store, where images show their `stores`."""
-    return len(entries()) > 1
+    return len(image_stores()) > 1
+
+
+def staging():
+    """The staging store: stage and the working copies of imports."""
+    return store(STAGING_STORE)
 
 
 @receiver(setting_changed)
@@ -99,6 +112,6 @@ def chosen_store(store_id=None):
     """The store a client asked for (400 if unknown), or the default store."""
     if store_id is None:
         return store(settings.IMAGE_DEFAULT_STORE)
-    if store_id not in entries():
+    if store_id not in image_stores():
         raise InvalidInput(f"Unknown scheme '{store_id}' found in URI")  # glance_store's words
     return store(store_id)

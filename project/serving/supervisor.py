@@ -25,8 +25,9 @@ def haproxy_bind(bind):
 class Service:
     """gunicorn on a unix socket in `data_dir`, HAProxy listening on `bind` in front of it."""
 
-    def __init__(self, data_dir, *, bind, workers, threads):
+    def __init__(self, data_dir, *, bind, workers, threads, task_workers=0):
         self.data_dir, self.bind, self.workers, self.threads = Path(data_dir), bind, workers, threads
+        self.task_workers = task_workers
         self.socket = self.data_dir / "gunicorn.sock"
         self.processes = {}
 
@@ -42,8 +43,11 @@ class Service:
                                          slots=self.workers * self.threads))
         inherited = [int(self.bind.removeprefix("fd://"))] if self.bind.startswith("fd://") else []
         self.processes["haproxy"] = subprocess.Popen(["haproxy", "-W", "-db", "-f", str(config)], pass_fds=inherited)
+        for number in range(self.task_workers):
+            self.processes[f"import_worker.{number}"] = subprocess.Popen(
+                [sys.executable, str(ROOT / "manage.py"), "import_worker"], cwd=ROOT)
         print(f"Serving on {self.bind}: HAProxy in front of gunicorn ({self.workers} workers x {self.threads} "
-              f"threads, {self.socket})", flush=True)
+              f"threads, {self.socket}), {self.task_workers} import worker(s)", flush=True)
 
     def _gunicorn(self):
         return subprocess.Popen(
@@ -78,8 +82,9 @@ class Service:
         return 0
 
     def stop(self, timeout=20):
-        # HAProxy first: no new requests reach gunicorn while it finishes the ones it has.
-        for name in ("haproxy", "gunicorn"):
+        # HAProxy first: no new requests reach gunicorn while it finishes the ones it has. An import
+        # worker finishes the import it runs; one killed after the timeout has it failed on the next start.
+        for name in ("haproxy", "gunicorn", *[name for name in self.processes if name.startswith("import_worker")]):
             process = self.processes.get(name)
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)

@@ -16,6 +16,7 @@ def store_dir(tmp_path, settings):
     """Every test writes image data to its own temporary directory."""
     directory = tmp_path / "images"
     settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(directory)}}
+    settings.STAGING_DIR = tmp_path / "staging"
     return directory
 
 

@@ -114,10 +114,12 @@ def test_changed_settings_rebuild_the_stores(settings, tmp_path):
     ({"x": {"type": "file"}}, "x", "a file store needs a 'directory'"),
     ({"x": {"type": "file", "directory": "/tmp"}}, "y", "IMAGE_DEFAULT_STORE='y' is not in IMAGE_STORES (x)"),
     ({}, "file", "IMAGE_STORES names no store"),
+    ({"os_glance_staging_store": {"type": "file", "directory": "/tmp"}}, "os_glance_staging_store",
+     "IMAGE_STORES names no store"),
 ])
-def test_bad_configuration_names_the_entry_at_fault(stores, default, message):
+def test_bad_configuration_names_the_entry_at_fault(stores, default, message, tmp_path):
     with pytest.raises(StoreConfigurationError) as refused:
-        registry.build(stores, default)
+        registry.build(stores, default, tmp_path)
     assert message in str(refused.value)
 
 

@@ -15,7 +15,8 @@ class Command(BaseCommand):
                             help="threads per worker: requests served at once per worker (slow uploads hold one)")
 
     def handle(self, *args, bind, workers, threads, **options):
-        service = Service(settings.DATA_DIR, bind=bind, workers=workers, threads=threads)
+        service = Service(settings.DATA_DIR, bind=bind, workers=workers, threads=threads,
+                          task_workers=settings.TASK_WORKERS)
         try:
             service.start()
         except ServeError as exc:

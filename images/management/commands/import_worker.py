@@ -1,0 +1,26 @@
+"""manage.py import_worker: run import tasks (django_tasks_db's db_worker on this node's queues).
+
+It first fails the tasks of workers that died (images.recovery.imports_recover), then takes jobs
+from the shared queue and from this node's own queue (imports of data staged here).
+"""
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from images import jobs, recovery
+
+
+class Command(BaseCommand):
+    help = "Run interoperable-import tasks: this node's queue and the shared one."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", action="store_true", help="Run the tasks waiting now, then exit.")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls of the queue.")
+
+    def handle(self, *, batch, interval, verbosity, **options):
+        failed = recovery.imports_recover()
+        if failed:
+            self.stderr.write(f"Failed {failed} import task(s) whose worker had stopped.")
+        queues = ",".join((jobs.DEFAULT_QUEUE, jobs.node_queue(settings.NODE_NAME)))
+        arguments = ["--queue-name", queues, "--interval", str(interval), "--no-startup-delay"]
+        call_command("db_worker", *arguments, *(["--batch"] if batch else []), verbosity=verbosity)
