@@ -5,4 +5,4 @@ class ImagesConfig(AppConfig):
     name = "images"
 
     def ready(self):
-        from images import checks  # noqa: F401 - registers the start-up checks
+        from images import checks, features  # noqa: F401 - registers the start-up checks and API features

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from images.choices import CONTAINER_FORMATS, DISK_FORMATS, NAME_MAX_LENGTH, UUID_PATTERN, MemberStatus
+from images import task_schemas
 from project.errors import InvalidInput
 from project.schema_validation import StrictDraft4Validator
 
@@ -197,7 +198,8 @@ def _check_custom(path, name, schema):
 
 
 # Served at /v2/schemas/<key> (the image documents are functions of the settings).
-DOCUMENTS = {"image": image_schema, "images": images_schema, "member": MEMBER, "members": MEMBERS}
+DOCUMENTS = {"image": image_schema, "images": images_schema, "member": MEMBER, "members": MEMBERS,
+             "task": task_schemas.TASK, "tasks": task_schemas.TASKS}
 
 _VALIDATORS = {}
 

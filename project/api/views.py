@@ -4,9 +4,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from project.api.errors import error_response
+from project.api.versions import supported_versions
 from project.errors import InvalidInput
 
-SUPPORTED_VERSIONS = [("2.9", "CURRENT")] + [(f"2.{minor}", "SUPPORTED") for minor in range(8, -1, -1)]
 
 
 class GlanceView(APIView):
@@ -42,7 +42,7 @@ def versions_document(request):
     return {
         "versions": [
             {"id": f"v{number}", "status": status, "links": [{"rel": "self", "href": f"{base}/v2/"}]}
-            for number, status in SUPPORTED_VERSIONS
+            for number, status in supported_versions()
         ]
     }
 

@@ -1,0 +1,8 @@
+"""Which optional API features this deployment has on, for the versions document (project.api.versions)."""
+from images.stores import registry
+from project.api.versions import feature_source
+
+
+@feature_source
+def image_features():
+    return {"multistore"} if registry.several() else set()
