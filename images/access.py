@@ -47,6 +47,11 @@ class ImageTarget(Mapping):
         return 2 + len(self.FIELDS) + len(self.properties())
 
 
+def image_allows(context, rule, image):
+    """Whether `rule` allows `context` this on `image` (for what a body shows, not to refuse a request)."""
+    return policy.allowed(context, rule, ImageTarget(context, image))
+
+
 def enforce_image(context, rule, image):
     """`rule` on an existing image: NotFound when the caller may not see it (get_image), else Forbidden."""
     policy.enforce_on(context, rule, ImageTarget(context, image), read_rule="get_image",

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from images import import_plugins, import_state, intake, locations, recovery, web_download
+from images import import_plugins, import_state, intake, location_work, locations, recovery, web_download
 from images.choices import ImportMethod, LocationStatus, Status, TaskStatus
 from images.models import Image, ImageLocation, Task
 from images.pipeline import stored_data
@@ -23,6 +23,7 @@ from project.errors import DomainError
 
 log = logging.getLogger(__name__)
 MiB = 1024 * 1024
+LOCATION_IMPORT = "location_import"
 
 
 class ImportAborted(DomainError):
@@ -66,7 +67,7 @@ class ImportRun:
 
     def __init__(self, task):
         self.task, self.written = task, []
-        request = task.input["import_req"]
+        request = task.input.get("import_req") or {"method": {"name": LOCATION_IMPORT}}
         self.method = request["method"]["name"]
         self.uri = request["method"].get("uri")
         self.all_must_succeed = request.get("all_stores_must_succeed", True)
@@ -75,6 +76,9 @@ class ImportRun:
         self.context = admin_context()
 
     def execute(self):
+        if self.task.type == LOCATION_IMPORT:
+            location_work.location_verify(self.task, self._progress)
+            return
         if self.method == ImportMethod.COPY_IMAGE:
             source = self._existing_copy
         else:
@@ -174,6 +178,10 @@ def import_fail(task_id, message, *, written=()):
 
 
 def _undo(image, task, written):
+    if task.type == LOCATION_IMPORT:
+        recovery.image_requeue(image.pk, Status.IMPORTING)
+        import_state.lock_drop(image, task.pk)
+        return
     request = task.input["import_req"]
     stores = [store or settings.IMAGE_DEFAULT_STORE for store in task.input.get("backend") or [None]]
     copies = image.locations.filter(status=LocationStatus.ACTIVE)

@@ -59,7 +59,7 @@ def image_import(*, context, image_id, body, header_store=None, request_id=None)
         stores = request.accepted_for(context, image)
         if not stores:
             return None
-        _enforce_lock(image)
+        enforce_lock(image)
         task = _task_create(context, image, request, stores, request_id)
         _mark_importing(image, request, stores, task)
         queue = _queue_for(image, request.method)
@@ -144,7 +144,7 @@ def _check_status(image, method):
             raise Conflict(f"'{name}' needs to be set before import")
 
 
-def _enforce_lock(image):
+def enforce_lock(image):
     """Conflict while another import holds the image; a lock whose task is gone or older than the
     expiry (Glance: 60 minutes, twice that while pending) is taken over, its progress cleaned."""
     holder_id = import_state.lock_holder(image)

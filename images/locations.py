@@ -20,6 +20,11 @@ def readable_locations(image):
     return sorted(locations, key=lambda location: -getattr(entries.get(location.store), "weight", -1))
 
 
+def location_metadata(copy):
+    """A copy's metadata as Glance shows it: with several stores, the store's id is in it."""
+    return {**copy.metadata, "store": copy.store} if registry.several() else dict(copy.metadata)
+
+
 def image_data_open(*, image, offset=0, length=None):
     """A readable over `length` bytes of the image's data from `offset`, or None if it has no data.
 

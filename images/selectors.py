@@ -6,8 +6,10 @@ properties is property protections. Bodies are built from what these attach.
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import BigIntegerField, CharField
 
+from images import access
 from images.access import enforce_image
 from images.choices import HIDDEN, LocationStatus, Visibility
 from images.filters import images_listed
@@ -46,7 +48,22 @@ def with_details(images, context=None):
                                   if name not in HIDDEN and (readable is None or readable(name))}
     if registry.several():
         _attach_stores(by_id)
+    if settings.SHOW_IMAGE_DIRECT_URL or settings.SHOW_MULTIPLE_LOCATIONS:
+        _attach_locations(by_id, context)
     return images
+
+
+def _attach_locations(by_id, context):
+    """`shown_locations`: the active copies, best first, for callers get_image_location allows (one query)."""
+    for image in by_id.values():
+        image.shown_locations = []
+    copies = ImageLocation.objects.filter(image_id__in=by_id, status=LocationStatus.ACTIVE).order_by("id")
+    weights = {store_id: entry.weight for store_id, entry in registry.entries().items()}
+    for copy in sorted(copies, key=lambda copy: -weights.get(copy.store, -1)):
+        by_id[copy.image_id].shown_locations.append(copy)
+    for image in by_id.values():
+        if context is not None and not access.image_allows(context, "get_image_location", image):
+            image.shown_locations = []
 
 
 def _attach_stores(by_id):

@@ -9,10 +9,10 @@ class DownloadFailed(InvalidInput):
     pass
 
 
-def check_url(uri):
+def check_url(uri, what="web-download"):
     """InvalidInput (400) for a URL the service may not fetch (Glance's import filtering)."""
     if not isinstance(uri, str) or urlsplit(uri).scheme not in ("http", "https"):
-        raise InvalidInput(f"URI for web-download does not pass filtering: {uri}")
+        raise InvalidInput(f"URI for {what} does not pass filtering: {uri}")
 
 
 def source(uri):

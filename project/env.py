@@ -89,6 +89,10 @@ VARIABLES = [
     Var("DELAYED_DELETE", False, "Deleting an image with data moves it to pending_delete and keeps the data until "
         "`manage.py scrub` removes it (after SCRUB_TIME); `scrub --restore ID` brings it back."),
     Var("SCRUB_TIME", 0, "Seconds a pending_delete image keeps its data before the scrubber may remove it."),
+    Var("SHOW_IMAGE_DIRECT_URL", False, "Image bodies carry `direct_url`, the URL of the copy downloads read first "
+        "(Glance's show_image_direct_url; for services that read stores directly)."),
+    Var("SHOW_MULTIPLE_LOCATIONS", False, "Image bodies carry `locations` (every copy's url and metadata) and the "
+        "JSON-patch /locations operations are allowed (Glance's deprecated show_multiple_locations)."),
     Var("IMPORT_METHODS", ["glance-direct", "web-download", "copy-image"], "Comma-separated interoperable import "
         "methods offered (Glance's enabled_import_methods); GET /v2/info/import lists them."),
     Var("STAGING_DIR", "", "Directory of the staging store (os_glance_staging_store): data staged with PUT "

@@ -1,7 +1,7 @@
 """Interoperable import endpoints: /v2/info/import, stage, import, and the import tasks."""
 from rest_framework.response import Response
 
-from images import imports, task_records
+from images import imports, location_api, task_records
 from images.api.views import ImagesView, body_stream, declared_size
 from project.errors import UnsupportedMediaType
 
@@ -43,3 +43,17 @@ class ImageTasks(ImagesView):
 class TaskDetail(ImagesView):
     def get(self, request, task_id):
         return Response(task_records.task_body(task_records.task_get(self.caller, task_id)))
+
+
+class ImageLocations(ImagesView):
+    """POST (v2.17: add a location, verified in the background) and GET (services: every location)."""
+
+    body_methods = ("POST",)
+
+    def post(self, request, image_id):
+        location_api.location_add(context=self.caller, image_id=image_id, body=self.json_body(),
+                                  request_id=getattr(request._request, "request_id", None))
+        return Response(status=202)
+
+    def get(self, request, image_id):
+        return Response(location_api.locations_listed(context=self.caller, image_id=image_id))

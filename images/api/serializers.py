@@ -1,4 +1,7 @@
 """Image and member bodies exactly as Glance v2 writes them."""
+from django.conf import settings
+
+from images.locations import location_metadata
 from project.api.wire import isotime
 
 IMAGE_FIELDS = (
@@ -29,7 +32,18 @@ def image_body(image):
     })
     if getattr(image, "store_ids", None):  # only attached when several stores are configured
         body["stores"] = ",".join(image.store_ids)
+    _add_locations(body, image)
     return body
+
+
+def _add_locations(body, image):
+    """`locations` and `direct_url`, each behind its setting (Glance's show_multiple_locations and
+    show_image_direct_url)."""
+    copies = getattr(image, "shown_locations", None)
+    if settings.SHOW_MULTIPLE_LOCATIONS and copies is not None:
+        body["locations"] = [{"url": copy.url, "metadata": location_metadata(copy)} for copy in copies]
+    if settings.SHOW_IMAGE_DIRECT_URL and copies:
+        body["direct_url"] = copies[0].url
 
 
 def member_body(member):

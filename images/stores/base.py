@@ -57,6 +57,10 @@ class Store(ABC):
     def configure(self, **options):
         """Take the options (defaults filled in); raise StoreConfigurationError naming a bad one."""
 
+    def owns(self, url):
+        """Whether `url` names data in this store (a location a client adds must belong to a store)."""
+        return False
+
     def properties(self):
         """What GET /v2/info/stores/detail shows of this store's configuration (Glance's keys per type)."""
         return {}

@@ -116,6 +116,13 @@ class FileStore(Store):
             if entry.is_file() and not entry.name.startswith("."):
                 yield StoredItem(Path(entry.path).as_uri(), entry.stat().st_size)
 
+    def owns(self, url):
+        try:
+            self._path(url)
+        except DataNotFound:
+            return False
+        return True
+
     def path_of(self, url):
         """The local file holding the data at `url` (for tools that need a path, such as qemu-img)."""
         return self._path(url)

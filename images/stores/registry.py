@@ -88,6 +88,11 @@ def several():
     return len(image_stores()) > 1
 
 
+def store_for_url(url):
+    """The id of the image store holding data at `url` (a location a client names), or None."""
+    return next((store_id for store_id, entry in image_stores().items() if entry.driver.owns(url)), None)
+
+
 def staging():
     """The staging store: stage and the working copies of imports."""
     return store(STAGING_STORE)
