@@ -5,4 +5,4 @@ from project.api.versions import feature_source
 
 @feature_source
 def image_features():
-    return {"multistore"} if registry.several() else set()
+    return {"locations_api"} | ({"multistore"} if registry.several() else set())

@@ -3,7 +3,8 @@
 Clients pick the highest listed version and use what it brought (glanceclient and openstacksdk
 refuse import before v2.6, multi-store before v2.8, image tasks before v2.12, ...), so a
 version is listed once its feature exists here. Like Glance, some are listed only when the
-deployment has the feature on: multi-store (v2.8-v2.13) with several stores. The apps say
+deployment has the feature on: multi-store (v2.8-v2.13) with several stores; the cache
+versions (v2.14, v2.16, v2.18) are not listed, as there is no cache yet. The apps say
 which features are on (`feature_source`); this module knows nothing about images.
 """
 # (version, the feature it needs; None: always there), highest first.

@@ -11,7 +11,7 @@ def test_root_is_multiple_choices(api):
     versions = response.json()["versions"]
     assert {"id": "v2.0", "status": "SUPPORTED", "links": [{"rel": "self", "href": "http://testserver/v2/"}]} \
         in versions
-    assert [v["id"] for v in versions if v["status"] == "CURRENT"] == ["v2.15"]
+    assert [v["id"] for v in versions if v["status"] == "CURRENT"] == ["v2.17"]
 
 
 def listed(api):
@@ -19,12 +19,12 @@ def listed(api):
 
 
 def test_a_single_store_lists_the_versions_glance_lists_without_multi_store(api):
-    assert listed(api) == ["v2.15", "v2.9", "v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"]
+    assert listed(api) == ["v2.17", "v2.15", "v2.9", "v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"]
 
 
 def test_several_stores_list_the_multi_store_versions(api, settings, tmp_path):
     settings.IMAGE_STORES = {name: {"type": "file", "directory": str(tmp_path / name)} for name in ("file", "b")}
-    assert listed(api)[:8] == ["v2.15", "v2.13", "v2.12", "v2.11", "v2.10", "v2.9", "v2.8", "v2.7"]
+    assert listed(api)[:8] == ["v2.17", "v2.15", "v2.13", "v2.12", "v2.11", "v2.10", "v2.9", "v2.8"]
 
 
 def test_versions_is_ok(api):

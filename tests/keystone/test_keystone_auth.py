@@ -56,7 +56,7 @@ def test_versions_document_needs_no_token(http):
     assert http("GET", "/").status == 300
     reply = http("GET", "/versions")
     assert reply.status == 200
-    assert reply.json()["versions"][0]["id"] == "v2.15"
+    assert reply.json()["versions"][0]["id"] == "v2.17"
 
 
 def test_django_admin_keeps_its_own_login(http):
