@@ -115,7 +115,8 @@ def _check_change(change):
     if name in READ_ONLY:
         raise Forbidden(f"Attribute '{name}' is read-only.")
     if name == "locations":
-        raise Forbidden("It's not allowed to update locations if locations are invisible.")
+        verb = {"replace": "update"}.get(change.op, change.op)
+        raise Forbidden(f"It's not allowed to {verb} locations if locations are invisible.")
     if name in RESERVED or name.startswith(RESERVED_PREFIX):
         raise Forbidden(f"Attribute '{name}' is reserved.")
     if change.op == "remove":
