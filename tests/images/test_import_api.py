@@ -199,3 +199,62 @@ def test_a_failed_import_fails_its_task_and_requeues_the_image(owner, image, tmp
     assert "maximum size" in task.message
     assert list((tmp_path / "staging").iterdir()) == []
     assert not ImageLocation.objects.filter(image_id=image["id"]).exists()
+
+
+def test_staged_data_is_imported_by_the_node_that_staged_it(owner, image, settings, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.NODE_NAME = "node-a"
+    stage(owner, image["id"])
+    settings.NODE_NAME = "node-b"  # the import request reaches another node
+    with django_capture_on_commit_callbacks(execute=True):
+        assert start_import(owner, image["id"]).status_code == 202
+    assert list(DBTaskResult.objects.values_list("queue_name", flat=True)) == ["node.node-a"]
+    call_command("import_worker", "--batch", verbosity=0)  # node-b's worker leaves it alone
+    assert owner.get(image_url(image["id"])).json()["status"] == "importing"
+    settings.NODE_NAME = "node-a"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_worker", "--batch", verbosity=0)
+    assert owner.get(image_url(image["id"])).json()["status"] == "active"
+
+
+def test_a_task_whose_worker_died_is_failed_and_its_image_requeued(owner, image, tmp_path,
+                                                                    django_capture_on_commit_callbacks):
+    import socket
+
+    from images import recovery
+
+    stage(owner, image["id"])
+    start_import(owner, image["id"])
+    task = Task.objects.get(image_id=image["id"])
+    Task.objects.filter(pk=task.pk).update(status="processing", holder=f"{socket.gethostname()}:999999999")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recovery.imports_recover() == 1
+    task.refresh_from_db()
+    assert (task.status, task.message) == ("failure", "The import was interrupted: the worker running it stopped.")
+    after = owner.get(image_url(image["id"])).json()
+    assert after["status"] == "queued" and "os_glance_import_task" not in after
+    assert list((tmp_path / "staging").iterdir()) == []
+
+
+def test_a_task_silent_for_too_long_on_another_node_is_failed(owner, image, settings):
+    from django.utils import timezone
+
+    from images import recovery
+
+    stage(owner, image["id"])
+    start_import(owner, image["id"])
+    long_ago = timezone.now() - timezone.timedelta(minutes=settings.TASK_STALE_MINUTES + 1)
+    Task.objects.update(status="processing", holder="another-host:1", updated_at=long_ago)
+    assert recovery.imports_recover() == 1
+    assert owner.get(image_url(image["id"])).json()["status"] == "queued"
+
+
+def test_a_live_task_on_another_node_is_left_alone(owner, image):
+    from images import recovery
+
+    stage(owner, image["id"])
+    start_import(owner, image["id"])
+    Task.objects.update(status="processing", holder="another-host:1")
+    assert recovery.imports_recover() == 0
+    assert owner.get(image_url(image["id"])).json()["status"] == "importing"
