@@ -24,6 +24,49 @@ from project.errors import Conflict, Forbidden, InvalidInput
 HASH_KEYS = ("checksum", "os_hash_algo", "os_hash_value")
 
 
+def location_patch(*, context, image, change):
+    """A JSON-patch operation on /locations (SHOW_MULTIPLE_LOCATIONS): `add` verifies the new
+    location in the background as POST /locations does (a queued image turns active, an active
+    one gains a copy only if the data is the same); `remove` retires one copy, never the last."""
+    count = image.locations.filter(status=LocationStatus.ACTIVE).count()
+    if change.op == "add":
+        enforce_image(context, "set_image_location", image)
+        if image.status not in (Status.ACTIVE, Status.QUEUED):
+            raise Conflict(f"It's not allowed to add locations if image status is {image.status}.")
+        _position(change.position, count, allow_end=True, verb="adding")
+        value = change.value if isinstance(change.value, dict) else {}
+        url, validation = _parse({"url": value.get("url"), "validation_data": value.get("validation_data")})
+        _verify_later(context, image, url, validation, None)
+    elif change.op == "remove":
+        _location_remove(context, image, change.position, count)
+    else:
+        raise Forbidden("Replacing locations is not supported: add the new location, then remove the old one.")
+
+
+def _location_remove(context, image, position, count):
+    enforce_image(context, "delete_image_location", image)
+    if image.status != Status.ACTIVE:
+        raise Conflict(f"It's not allowed to remove locations if image status is {image.status}.")
+    if count == 1:
+        raise Forbidden("Cannot remove last location in the image.")
+    index = _position(position, count, allow_end=False, verb="removing")
+    locations.location_retire(image.locations.filter(status=LocationStatus.ACTIVE).order_by("id")[index])
+
+
+def _position(position, count, *, allow_end, verb):
+    """Glance's positions: "-" is the end, a number must be within the list; 400 otherwise."""
+    last = count if allow_end else count - 1
+    if position == "-":
+        index = last
+    elif position is not None and position.isdigit() and int(position) <= last:
+        index = int(position)
+    else:
+        index = -1
+    if index < 0:
+        raise InvalidInput(f"Invalid position for {verb} a location.")
+    return index
+
+
 def location_add(*, context, image_id, body, request_id=None):
     """Accept a location for a queued image; return the location_import Task.
 
@@ -37,14 +80,21 @@ def location_add(*, context, image_id, body, request_id=None):
         if image.status != Status.QUEUED:
             raise Conflict(f"It's not allowed to add locations if image status is {image.status}.")
         enforce_image(context, "add_image_location", image)
-        location_store(url, service="service" in context.roles)
-        imports.enforce_lock(image)
-        task = _task_create(context, image, url, validation, request_id)
-        import_state.lock_take(image, task.pk)
+        return _verify_later(context, image, url, validation, request_id)
+
+
+def _verify_later(context, image, url, validation, request_id):
+    """Check the URL and the lock, then hand the location to a location_import task (a queued image
+    waits for it in importing)."""
+    location_store(url, service="service" in context.roles)
+    imports.enforce_lock(image)
+    task = _task_create(context, image, url, validation, request_id)
+    import_state.lock_take(image, task.pk)
+    if image.status == Status.QUEUED:
         lifecycle.transition(image, Status.IMPORTING)
-        image.updated_at = timezone.now()
-        image.save(update_fields=["status", "updated_at"])
-        transaction.on_commit(lambda: jobs.import_enqueue(task.pk, jobs.DEFAULT_QUEUE))
+    image.updated_at = timezone.now()
+    image.save(update_fields=["status", "updated_at"])
+    transaction.on_commit(lambda: jobs.import_enqueue(task.pk, jobs.DEFAULT_QUEUE))
     return task
 
 

@@ -29,7 +29,7 @@ def location_verify(task, progress):
     inspection = FormatInspection() if image.container_format == "bare" else None
     cap = settings.IMAGE_SIZE_CAP
     pipeline = DataPipeline(stored_data(registry.store(store_id), url),
-                            hash_algo=expected.get("os_hash_algo", settings.IMAGE_HASH_ALGORITHM),
+                            hash_algo=expected.get("os_hash_algo") or image.os_hash_algo or settings.IMAGE_HASH_ALGORITHM,
                             cap=SizeCap(cap, lambda size: TooLarge(f"Image exceeds the maximum size of {cap} bytes.")),
                             progress=progress, inspection=inspection)
     for _ in pipeline.chunks():
@@ -48,9 +48,15 @@ def _check_expected(pipeline, expected):
 
 @transaction.atomic
 def _record(image_id, store_id, url, pipeline, virtual_size):
-    image = Image.objects.select_for_update().filter(pk=image_id, status=Status.IMPORTING).first()
+    image = Image.objects.select_for_update().filter(pk=image_id, status__in=(Status.IMPORTING, Status.ACTIVE)).first()
     if image is None:
         raise Gone(f"Image {image_id} was deleted or changed while its location was verified.")
+    if image.status == Status.ACTIVE:  # another copy of data the image has: it must be the same data
+        if (pipeline.size, pipeline.hash_value) != (image.size, image.os_hash_value):
+            raise InvalidInput(f"The data at {url} is not this image's data ({pipeline.size} bytes, "
+                               f"{pipeline.hash_algo} {pipeline.hash_value}).")
+        ImageLocation.objects.create(image=image, store=store_id, url=url, metadata={})
+        return
     quotas.enforce_stored_size(image.owner, pipeline.size)
     image.size, image.checksum, image.virtual_size = pipeline.size, pipeline.checksum, virtual_size
     image.os_hash_algo, image.os_hash_value = pipeline.hash_algo, pipeline.hash_value

@@ -9,6 +9,8 @@ that need the image (existence, status, ownership) are in services.py.
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from images import schemas
 from images.choices import NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE
 from project.errors import Forbidden, InvalidInput, UnsupportedMediaType
@@ -27,6 +29,8 @@ class Change:
     op: str
     name: str
     value: object = None
+    # /locations/<position>: "-" or an index (the JSON-patch operations on locations).
+    position: str = None
     # v2.0 dialect: "add" of an existing attribute is a conflict, not a replace.
     add_must_be_new: bool = False
 
@@ -63,7 +67,8 @@ def _parse_change(raw, media_type):
         if "value" not in raw:
             raise InvalidInput(f'Operation "{op}" requires a member named "value".')
         value = raw["value"]
-    change = Change(op, path[0], value, add_must_be_new=media_type == V20)
+    change = Change(op, path[0], value, position=path[1] if len(path) > 1 else None,
+                    add_must_be_new=media_type == V20)
     _check_change(change)
     return change
 
@@ -110,13 +115,21 @@ def _check_depth(op, path):
         raise InvalidInput(f"Invalid JSON pointer for this resource: '/{'/'.join(path)}'")
 
 
+def _check_locations_change(change):
+    if not settings.SHOW_MULTIPLE_LOCATIONS:
+        verb = {"replace": "update"}.get(change.op, change.op)
+        raise Forbidden(f"It's not allowed to {verb} locations if locations are invisible.")
+    if change.op == "replace" and not change.value:
+        raise InvalidInput("Cannot set locations to empty list.")
+
+
 def _check_change(change):
     name = change.name
     if name in READ_ONLY:
         raise Forbidden(f"Attribute '{name}' is read-only.")
     if name == "locations":
-        verb = {"replace": "update"}.get(change.op, change.op)
-        raise Forbidden(f"It's not allowed to {verb} locations if locations are invisible.")
+        _check_locations_change(change)
+        return
     if name in RESERVED or name.startswith(RESERVED_PREFIX):
         raise Forbidden(f"Attribute '{name}' is reserved.")
     if change.op == "remove":

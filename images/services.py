@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from images import access, lifecycle, locations, quotas, schemas, selectors, store_info
+from images import access, lifecycle, location_api, locations, quotas, schemas, selectors, store_info
 from images.choices import (NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, LocationStatus,
                             Status, Visibility)
 from images.models import Image, ImageMember, ImageProperty, ImageTag
@@ -114,6 +114,9 @@ def image_update(*, context, image_id, changes):
     image = locked_image(context, image_id)
     draft = _Draft(image)
     for change in changes:
+        if change.name == "locations":
+            location_api.location_patch(context=context, image=image, change=change)
+            continue
         _authorize_change(context, image, change)
         if change.is_base:
             _apply_base(context, draft, change)
