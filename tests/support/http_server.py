@@ -26,7 +26,7 @@ CHAIN = re.compile(r"/redirect/(\d+)(/.*)")
 class SeenRequest:
     method: str
     path: str
-    headers: dict
+    headers: object  # the request's headers (an email.message.Message: names in any case)
 
 
 class LocalHttpServer:
@@ -133,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, with_body):
         site = self.server.site
         path = urlsplit(self.path).path
-        site.requests.append(SeenRequest(self.command, self.path, dict(self.headers)))
+        site.requests.append(SeenRequest(self.command, self.path, self.headers))
         if path in site.failures:
             return self._plain(site.failures[path], f"failure {site.failures[path]}\n".encode(), with_body)
         location = site.location_for(path)
