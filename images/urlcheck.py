@@ -30,7 +30,7 @@ TARGET_SAFE = "/%:@!$&'()*+,;=-._~?"
 class UrlError(InvalidInput):
     """A URL this service cannot use (400): refused by the policy, or failing when fetched (images/fetch.py).
 
-    `url` has its credentials masked and `reason` is the message without the URL, for callers that
+    `url` has its credentials masked, and `reason` is the message without the URL, for callers that
     word their own (Glance: "URI for web-download does not pass filtering: ...").
     """
 
@@ -273,12 +273,11 @@ def _credentials(parts):
 
 
 def redacted(url):
-    """`url` with any password replaced by ***, for messages and logs."""
+    """`url` with its credentials (user@ or user:password@) masked, for messages and logs."""
     try:
         parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}"
-        return urlunsplit(parts._replace(netloc=netloc))
     except ValueError:
         return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))

@@ -233,8 +233,9 @@ def test_refusals_are_400_and_do_not_echo_passwords():
     with pytest.raises(UrlRefused) as refused:
         check_url("http://user:secret@10.0.0.1/", policy=UrlPolicy(allow_userinfo=True), resolve=NO_LOOKUP)
     assert refused.value.status == 400
-    assert refused.value.message == "10.0.0.1 is a private address (http://user:***@10.0.0.1/)"
+    assert refused.value.message == "10.0.0.1 is a private address (http://***@10.0.0.1/)"
     assert redacted("http://example.com/") == "http://example.com/"
+    assert redacted("https://TOKEN@example.com/x") == "https://***@example.com/x"
 
 
 def test_credentials_are_given_to_the_caller_unquoted():
