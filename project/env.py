@@ -16,6 +16,8 @@ class Var:
     name: str
     default: object
     help: str
+    # The type of a list's items (comma-separated in the environment).
+    items: type = str
 
     def read(self):
         raw = os.environ.get(self.name)
@@ -37,8 +39,14 @@ class Var:
                 raise SystemExit(f"environment variable {self.name} must be a JSON object")
             return value
         if isinstance(self.default, list):
-            return [item.strip() for item in raw.split(",") if item.strip()]
+            return [self._item(item.strip()) for item in raw.split(",") if item.strip()]
         return raw
+
+    def _item(self, raw):
+        try:
+            return self.items(raw)
+        except ValueError:
+            raise SystemExit(f"environment variable {self.name}: {raw!r} is not {self.items.__name__}") from None
 
 
 VARIABLES = [
@@ -121,6 +129,22 @@ VARIABLES = [
     Var("IMAGE_COUNT_TOTAL_QUOTA", -1, "Most images one project may own (any status but killed). -1: unlimited."),
     Var("IMAGE_SIZE_TOTAL_QUOTA", -1, "Most image data one project may have stored, in MiB. -1: unlimited."),
     Var("IMAGE_COUNT_UPLOADING_QUOTA", -1, "Most uploads one project may have in progress at once. -1: unlimited."),
+    Var("IMPORT_ALLOWED_SCHEMES", ["http", "https"], "URL schemes users may hand in (web-download, locations); "
+        "when set, IMPORT_DISALLOWED_SCHEMES is ignored. Only http and https are ever fetched."),
+    Var("IMPORT_DISALLOWED_SCHEMES", [], "URL schemes refused when IMPORT_ALLOWED_SCHEMES is empty."),
+    Var("IMPORT_ALLOWED_HOSTS", [], "Host names or addresses users' URLs may name; when set, "
+        "IMPORT_DISALLOWED_HOSTS is ignored. Empty: any host."),
+    Var("IMPORT_DISALLOWED_HOSTS", [], "Host names or addresses refused when IMPORT_ALLOWED_HOSTS is empty "
+        "(an address also under any name resolving to it)."),
+    Var("IMPORT_ALLOWED_PORTS", [80, 443], "Ports users' URLs may name (a URL without one: its scheme's); when set, "
+        "IMPORT_DISALLOWED_PORTS is ignored. Empty: any port.", items=int),
+    Var("IMPORT_DISALLOWED_PORTS", [], "Ports refused when IMPORT_ALLOWED_PORTS is empty.", items=int),
+    Var("IMPORT_ALLOW_PRIVATE_NETWORKS", False, "Let users' URLs reach loopback and private addresses "
+        "(127/8, 10/8, 172.16/12, 192.168/16, fc00::/7, ::1). Link-local (metadata), multicast, reserved and "
+        "unspecified addresses are always refused."),
+    Var("IMPORT_MAX_REDIRECTS", 5, "Most redirects followed when fetching a user's URL; each target is checked again."),
+    Var("HTTP_CONNECT_TIMEOUT", 10, "Seconds to wait for a remote HTTP server to accept a connection."),
+    Var("HTTP_READ_TIMEOUT", 60, "Seconds to wait for a remote HTTP server's next bytes."),
 ]
 
 

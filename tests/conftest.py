@@ -5,6 +5,8 @@ from django.conf import settings
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from tests.support.http_server import http_server  # noqa: F401 - the fixture, for every test
+
 
 @pytest.fixture(scope="session", autouse=True)
 def static_files_from_the_apps(django_test_environment):
