@@ -8,6 +8,7 @@ checks must pass (qcow2 backing or data files, unsafe vmdk extents, ...), and th
 virtual size comes from the header. A refusal is Glance's 415.
 """
 import logging
+import struct
 
 from django.conf import settings
 from oslo_utils.imageutils import format_inspector
@@ -62,6 +63,7 @@ class FormatInspection(Tap):
         except Exception as exc:  # an inspector's own failure is not the client's data being refused
             log.error("Unable to determine stream format because: %s", exc)
             return _mismatch("Image format inspection failed", disk_format)
+        _check_complete(inspector)
         return virtual_size or None
 
     def _detected(self):
@@ -79,6 +81,19 @@ def _virtual_size(inspector, disk_format):
         log.warning("Image claims disk_format raw but its data is %s", detected)
         return inspector.actual_size
     raise format_inspector.ImageFormatError(f"Image disk_format {disk_format} does not match stream data {detected}")
+
+
+def _check_complete(inspector):
+    """A qcow2 whose tables lie past the end of the data was cut short (the inspector only reads
+    the header, which a truncated file still has whole): it would not boot."""
+    if inspector.NAME != "qcow2":
+        return
+    header = inspector.region("header").data
+    l1_table, refcount_table = struct.unpack(">QQ", header[40:56])
+    if max(l1_table, refcount_table) >= inspector.actual_size:
+        log.warning("qcow2 of %d bytes has its tables at %d and %d: truncated", inspector.actual_size, l1_table,
+                    refcount_table)
+        raise UnsupportedMediaType("Image failed safety checks: the qcow2 data is truncated")
 
 
 def _unsafe(inspector, disk_format, failure):

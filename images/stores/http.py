@@ -109,6 +109,9 @@ class HttpStore(Store):
         except UrlError as exc:
             raise StoreUnavailable(f"The http store cannot read {exc.url}: {exc.reason}.") from None
 
+    def owns(self, url):
+        return urlsplit(url).scheme in SUPPORTED_SCHEMES
+
     def _ensure_ours(self, url):
         if urlsplit(url).scheme not in SUPPORTED_SCHEMES:
             raise DataNotFound(f"Location {redacted(url)} is not in store {self.store_id} (not an http(s) URL).")

@@ -109,9 +109,9 @@ def test_add_is_refused_delete_leaves_the_data_and_nothing_is_listed(store, url,
     ({"insecure": 1}, "option 'insecure' must be a bool"),
     ({"proxy": "http://proxy:3128"}, "unknown option(s) proxy"),
 ])
-def test_bad_options_name_the_entry(options, message):
+def test_bad_options_name_the_entry(options, message, tmp_path):
     with pytest.raises(StoreConfigurationError) as refused:
-        registry.build({"web": {"type": "http", **options}}, "web")
+        registry.build({"web": {"type": "http", **options}}, "web", tmp_path)
     assert message in str(refused.value) and "IMAGE_STORES['web']" in str(refused.value)
 
 
