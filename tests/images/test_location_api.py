@@ -85,3 +85,87 @@ def test_locations_are_hidden_from_callers_get_image_location_refuses(owner, ima
     stranger = owner.as_("tenant-z", roles="reader")
     body = stranger.get(image_url(image["id"])).json()
     assert body["locations"] == [] and "direct_url" not in body
+
+
+# --- with an http store, against a real local server --------------------------------------------
+
+import hashlib  # noqa: E402
+
+from tests.images.test_import_api import run_imports  # noqa: E402,F401 (fixture)
+
+DATA = bytes(range(256)) * 1024
+
+
+@pytest.fixture
+def web(http_server, settings, tmp_path):
+    settings.IMAGE_STORES = {"file": {"type": "file", "directory": str(tmp_path / "images")},
+                             "web": {"type": "http", "allow_private_networks": True}}
+    settings.IMPORT_ALLOW_PRIVATE_NETWORKS = True
+    settings.IMPORT_ALLOWED_PORTS = [http_server.port]
+    return http_server
+
+
+def test_a_location_is_verified_then_the_image_turns_active(owner, image, web, run_imports):
+    url = web.add_file("cirros.raw", DATA)
+    with run_imports():
+        response = add_location(owner, image["id"], url, os_hash_value=hashlib.sha512(DATA).hexdigest())
+        assert (response.status_code, response.content) == (202, b"")
+        assert owner.get(image_url(image["id"])).json()["status"] == "importing"
+    body = owner.get(image_url(image["id"])).json()
+    assert (body["status"], body["size"], body["stores"]) == ("active", len(DATA), "web")
+    assert body["checksum"] == hashlib.md5(DATA).hexdigest()
+    assert owner.get(image_url(image["id"], "file")).getvalue() == DATA
+    task = Task.objects.get(image_id=image["id"])
+    assert (task.type, task.status, task.input["loc_url"]) == ("location_import", "success", url)
+
+
+def test_a_location_whose_data_does_not_match_leaves_the_image_queued(owner, image, web, run_imports):
+    url = web.add_file("other.raw", DATA)
+    with run_imports():
+        add_location(owner, image["id"], url, os_hash_value="00" * 64)
+    body = owner.get(image_url(image["id"])).json()
+    assert (body["status"], body["size"]) == ("queued", None)
+    assert "does not match" in Task.objects.get(image_id=image["id"]).message
+    assert (web.directory / "other.raw").exists()  # never the service's to delete
+
+
+def test_a_location_refused_by_the_url_check(owner, image, web):
+    response = add_location(owner, image["id"], "http://169.254.169.254/latest/meta-data/")
+    assert response.status_code == 400
+    assert "URI for add location does not pass filtering" in response.content.decode()
+
+
+def test_patch_add_and_remove_locations(owner, image, web, settings, run_imports):
+    settings.SHOW_MULTIPLE_LOCATIONS = True
+    upload(owner, image["id"], DATA)
+    url = web.add_file("mirror.raw", DATA)
+    with run_imports():
+        response = owner.patch(image_url(image["id"]), [{"op": "add", "path": "/locations/-",
+                                                          "value": {"url": url, "metadata": {}}}],
+                               content_type="application/openstack-images-v2.1-json-patch")
+        assert response.status_code == 200, response.content
+    body = owner.get(image_url(image["id"])).json()
+    assert [location["url"] for location in body["locations"]][1:] == [url]
+    assert body["stores"] == "file,web"
+    admin = owner.as_("tenant-a", roles="admin")
+    response = admin.patch(image_url(image["id"]), [{"op": "remove", "path": "/locations/1"}],
+                           content_type="application/openstack-images-v2.1-json-patch")
+    assert response.status_code == 200, response.content
+    assert [location["url"] for location in owner.get(image_url(image["id"])).json()["locations"]] == [
+        body["locations"][0]["url"]]
+    response = admin.patch(image_url(image["id"]), [{"op": "remove", "path": "/locations/0"}],
+                           content_type="application/openstack-images-v2.1-json-patch")
+    assert (response.status_code, "Cannot remove last location in the image." in response.content.decode()) == (
+        403, True)
+
+
+def test_patch_add_of_different_data_to_an_active_image_is_not_kept(owner, image, web, settings, run_imports):
+    settings.SHOW_MULTIPLE_LOCATIONS = True
+    upload(owner, image["id"], DATA)
+    url = web.add_file("impostor.raw", b"something else")
+    with run_imports():
+        owner.patch(image_url(image["id"]), [{"op": "add", "path": "/locations/-", "value": {"url": url}}],
+                    content_type="application/openstack-images-v2.1-json-patch")
+    body = owner.get(image_url(image["id"])).json()
+    assert (body["status"], len(body["locations"])) == ("active", 1)
+    assert "not this image's data" in Task.objects.get(image_id=image["id"]).message
