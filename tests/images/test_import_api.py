@@ -17,8 +17,17 @@ REQUEST_ID = "req-00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture
-def run_imports(django_capture_on_commit_callbacks):
-    """Requests made inside `with run_imports():` enqueue their jobs (on commit); leaving runs them."""
+def run_imports(django_capture_on_commit_callbacks, monkeypatch):
+    """Requests made inside `with run_imports():` enqueue their jobs (on commit); leaving runs them
+    in django_tasks_db's worker (batch mode), in this process.
+
+    The worker closes stale connections between jobs, as it should in its own process; here the
+    connection holds the test's transaction, so that housekeeping is switched off.
+    """
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
     class Runner:
         def __enter__(self):
             self.capture = django_capture_on_commit_callbacks(execute=True)
@@ -201,7 +210,8 @@ def test_a_failed_import_fails_its_task_and_requeues_the_image(owner, image, tmp
     assert not ImageLocation.objects.filter(image_id=image["id"]).exists()
 
 
-def test_staged_data_is_imported_by_the_node_that_staged_it(owner, image, settings, django_capture_on_commit_callbacks):
+def test_staged_data_is_imported_by_the_node_that_staged_it(owner, image, settings, run_imports,
+                                                            django_capture_on_commit_callbacks):
     from django_tasks_db.models import DBTaskResult
 
     settings.NODE_NAME = "node-a"
@@ -210,11 +220,12 @@ def test_staged_data_is_imported_by_the_node_that_staged_it(owner, image, settin
     with django_capture_on_commit_callbacks(execute=True):
         assert start_import(owner, image["id"]).status_code == 202
     assert list(DBTaskResult.objects.values_list("queue_name", flat=True)) == ["node.node-a"]
-    call_command("import_worker", "--batch", verbosity=0)  # node-b's worker leaves it alone
+    with run_imports():  # node-b's worker leaves it alone
+        pass
     assert owner.get(image_url(image["id"])).json()["status"] == "importing"
     settings.NODE_NAME = "node-a"
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_worker", "--batch", verbosity=0)
+    with run_imports():
+        pass
     assert owner.get(image_url(image["id"])).json()["status"] == "active"
 
 
