@@ -80,9 +80,16 @@ def imports_recover():
     for task in dead:
         if import_work.import_fail(task.pk, "The import was interrupted: the worker running it stopped."):
             import_work.staged_discard(task.image_id)
+            _discard_partials(task.image_id)
             log.warning("Import task %s of image %s failed: its worker %s stopped", task.pk, task.image_id,
                         task.holder or "(none)")
     return len(dead)
+
+
+def _discard_partials(image_id):
+    """What the dead worker was writing (into staging or a store) when it stopped."""
+    for entry in registry.entries().values():
+        entry.driver.discard_partial(image_id)
 
 
 def _task_is_dead(task, host, stale_before):
@@ -106,5 +113,4 @@ def image_requeue(image_id, receiving):
 def _requeue(image_id, status):
     if image_requeue(image_id, status):
         # The row does not say which store the upload went to; asking each is cheap.
-        for entry in registry.entries().values():
-            entry.driver.discard_partial(image_id)
+        _discard_partials(image_id)

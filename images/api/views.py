@@ -1,4 +1,5 @@
 """Glance v2 image endpoints: thin views over selectors and services."""
+from django.conf import settings
 from django.http import FileResponse
 from rest_framework.response import Response
 
@@ -50,7 +51,13 @@ class ImageList(ImagesView):
     def post(self, request):
         image = services.image_create(context=self.caller, document=self.json_body())
         body = shown(self.caller, image.pk)
-        return self.created(body, request.build_absolute_uri(image_href(image.pk)))
+        response = self.created(body, request.build_absolute_uri(image_href(image.pk)))
+        # What clients read to choose import over upload (openstacksdk's use_import) and a store.
+        if settings.IMPORT_METHODS:
+            response["OpenStack-image-import-methods"] = ",".join(settings.IMPORT_METHODS)
+        if registry.several():
+            response["OpenStack-image-store-ids"] = ",".join(registry.image_stores())
+        return response
 
 
 def shown(context, image_id):

@@ -44,8 +44,7 @@ class Service:
         inherited = [int(self.bind.removeprefix("fd://"))] if self.bind.startswith("fd://") else []
         self.processes["haproxy"] = subprocess.Popen(["haproxy", "-W", "-db", "-f", str(config)], pass_fds=inherited)
         for number in range(self.task_workers):
-            self.processes[f"import_worker.{number}"] = subprocess.Popen(
-                [sys.executable, str(ROOT / "manage.py"), "import_worker"], cwd=ROOT)
+            self._start_import_worker(f"import_worker.{number}")
         print(f"Serving on {self.bind}: HAProxy in front of gunicorn ({self.workers} workers x {self.threads} "
               f"threads, {self.socket}), {self.task_workers} import worker(s)", flush=True)
 
@@ -58,6 +57,9 @@ class Service:
              # (slow uploads) leaves new requests to the others instead of queueing them behind its own.
              "--worker-connections", str(self.threads), "--pid", str(self.data_dir / "gunicorn.pid")], cwd=ROOT)
 
+    def _start_import_worker(self, name):
+        self.processes[name] = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "import_worker"], cwd=ROOT)
+
     def _wait_for_socket(self, timeout):
         deadline = time.monotonic() + timeout
         while not self.socket.exists():
@@ -67,12 +69,19 @@ class Service:
             time.sleep(0.05)
 
     def wait(self):
-        """Until a signal or one of the two exits; returns the exit status to leave with."""
+        """Until a signal, or HAProxy or gunicorn exits; returns the exit status to leave with."""
         stopping = []
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stopping.append(True))
         while not stopping:
             ended = [name for name, process in self.processes.items() if process.poll() is not None]
+            # An import worker that dies is started again, and fails (and undoes) the import it ran when it
+            # starts: the API stays up. HAProxy or gunicorn ending ends the service.
+            for name in [name for name in ended if name.startswith("import_worker")]:
+                print(f"{name} exited with {self.processes[name].returncode}; restarting it", flush=True)
+                time.sleep(1)  # a worker that cannot start at all must not spin
+                self._start_import_worker(name)
+                ended.remove(name)
             if ended:
                 print(f"{ended[0]} exited with {self.processes[ended[0]].returncode}; stopping", flush=True)
                 self.stop()

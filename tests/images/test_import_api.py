@@ -269,3 +269,14 @@ def test_a_live_task_on_another_node_is_left_alone(owner, image):
     Task.objects.update(status="processing", holder="another-host:1")
     assert recovery.imports_recover() == 0
     assert owner.get(image_url(image["id"])).json()["status"] == "importing"
+
+
+def test_a_created_image_names_the_import_methods(owner, settings, tmp_path):
+    response = owner.post("/v2/images", {"name": "x"})
+    assert response["OpenStack-image-import-methods"] == "glance-direct,web-download,copy-image"
+    assert not response.has_header("OpenStack-image-store-ids")
+    settings.IMAGE_STORES = {name: {"type": "file", "directory": str(tmp_path / name)} for name in ("a", "b")}
+    settings.IMAGE_DEFAULT_STORE = "a"
+    assert owner.post("/v2/images", {"name": "y"})["OpenStack-image-store-ids"] == "a,b"
+    settings.IMPORT_METHODS = []
+    assert not owner.post("/v2/images", {"name": "z"}).has_header("OpenStack-image-import-methods")
