@@ -5,23 +5,15 @@ connects anywhere but this test's own server on 127.0.0.1 (loopback is allowed o
 says so, to let the server be reached at all).
 """
 import os
-import shutil
-import subprocess
 
 import pytest
 
 from images.models import ImageLocation, Task
 from tests.images.conftest import create, image_url, upload
 from tests.images.test_import_api import run_imports, stage, start_import  # noqa: F401 (fixture)
+from tests.images.test_inspection import qemu_img
 
 SAFETY = "Image failed safety checks"
-
-
-def qemu_img(tmp_path, name, *options, size=None):
-    assert shutil.which("qemu-img"), "qemu-img is missing (apt-get install qemu-utils; make test installs it)"
-    path = tmp_path / name
-    subprocess.run(["qemu-img", "create", "-q", *options, str(path), *([size] if size else [])], check=True)
-    return path.read_bytes()
 
 
 def truncated_qcow2(tmp_path):
