@@ -63,6 +63,7 @@ class FormatInspection(Tap):
         except Exception as exc:  # an inspector's own failure is not the client's data being refused
             log.error("Unable to determine stream format because: %s", exc)
             return _mismatch("Image format inspection failed", disk_format)
+        _check_vmdk_type(inspector)
         _check_complete(inspector)
         return virtual_size or None
 
@@ -81,6 +82,15 @@ def _virtual_size(inspector, disk_format):
         log.warning("Image claims disk_format raw but its data is %s", detected)
         return inspector.actual_size
     raise format_inspector.ImageFormatError(f"Image disk_format {disk_format} does not match stream data {detected}")
+
+
+def _check_vmdk_type(inspector):
+    """Only the VMDK subformats the operator allows (Glance's vmdk_allowed_types): others may name
+    extents in files of this host."""
+    allowed = {name.lower() for name in settings.IMAGE_VMDK_ALLOWED_TYPES}
+    if inspector.NAME == "vmdk" and (getattr(inspector, "vmdktype", None) or "").lower() not in allowed:
+        log.warning("vmdk of createType %r is not in IMAGE_VMDK_ALLOWED_TYPES", getattr(inspector, "vmdktype", None))
+        raise UnsupportedMediaType("Image failed safety checks")
 
 
 def _check_complete(inspector):

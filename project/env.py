@@ -94,6 +94,8 @@ VARIABLES = [
         "does not match the image's disk_format (Glance's require_image_format_match)."),
     Var("IMAGE_GPT_SAFETY_CHECKS_NONFATAL", [], "Comma-separated safety checks (mbr, gptmbr) that only warn for "
         "GPT images (Glance's gpt_safety_checks_nonfatal)."),
+    Var("IMAGE_VMDK_ALLOWED_TYPES", ["streamOptimized", "monolithicSparse"], "Comma-separated VMDK createTypes "
+        "accepted (Glance's vmdk_allowed_types); others fail the safety checks."),
     Var("DELAYED_DELETE", False, "Deleting an image with data moves it to pending_delete and keeps the data until "
         "`manage.py scrub` removes it (after SCRUB_TIME); `scrub --restore ID` brings it back."),
     Var("SCRUB_TIME", 0, "Seconds a pending_delete image keeps its data before the scrubber may remove it."),

@@ -80,3 +80,13 @@ def test_a_mismatch_only_warns_when_the_match_is_not_required(owner, settings):
     image = image_of(owner, "qcow2")
     assert upload(owner, image["id"], b"\0" * MiB).status_code == 204
     assert owner.get(image_url(image["id"])).json()["virtual_size"] is None
+
+
+def test_vmdk_create_types_are_those_the_settings_allow(owner, tmp_path, store_dir, settings):
+    sparse = qemu_img(tmp_path, "sparse.vmdk", "-f", "vmdk", "-o", "subformat=monolithicSparse", size="16M")
+    settings.IMAGE_VMDK_ALLOWED_TYPES = ["streamOptimized"]
+    assert_refused(owner, image_of(owner, "vmdk"), sparse, store_dir, "Image failed safety checks")
+    settings.IMAGE_VMDK_ALLOWED_TYPES = ["streamOptimized", "monolithicSparse"]
+    image = image_of(owner, "vmdk")
+    assert upload(owner, image["id"], sparse).status_code == 204
+    assert owner.get(image_url(image["id"])).json()["virtual_size"] == 16 * MiB
