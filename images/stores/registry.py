@@ -19,7 +19,7 @@ from project.errors import InvalidInput
 RESERVED_PREFIX = "os_glance_"
 # Keys of an IMAGE_STORES entry that describe the store rather than configure its driver.
 ENTRY_KEYS = {"type": None, "description": "", "weight": 0}
-NOT_DRIVERS = {"base", "errors", "registry"}
+NOT_DRIVERS = {"base", "errors", "pieces", "registry"}
 SOURCE_SETTINGS = {"IMAGE_STORES", "IMAGE_DEFAULT_STORE"}
 
 _built = None

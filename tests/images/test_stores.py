@@ -109,6 +109,8 @@ def test_changed_settings_rebuild_the_stores(settings, tmp_path):
     ({"x": {"type": "tape"}}, "x", "IMAGE_STORES['x']: unknown store type 'tape'"),
     ({"x": {"type": "../etc"}}, "x", "IMAGE_STORES['x']: invalid store type"),
     ({"x": {"type": "registry"}}, "x", "IMAGE_STORES['x']: invalid store type"),
+    ({"x": {"type": "pieces"}}, "x", "IMAGE_STORES['x']: invalid store type"),
+    ({"x": {"type": "swift", "user": "a:b", "key": "k"}}, "x", "a swift store needs 'auth_url'"),
     ({"x": {"directory": "/tmp"}}, "x", "IMAGE_STORES['x'] must be an object with a 'type'"),
     ({"x": {"type": "file", "directory": "/tmp", "colour": "red"}}, "x", "unknown option(s) colour"),
     ({"x": {"type": "file"}}, "x", "a file store needs a 'directory'"),

@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 from swiftclient.client import ClientException, Connection
 
+from images.stores.swift import SwiftStore
 from tests.support.swift_server import swift_env  # noqa: F401  (a fixture)
 
 MiB = 1024 * 1024
@@ -63,6 +64,15 @@ def container_name(swift):
     name = f"t{uuid.uuid4().hex[:12]}"
     yield name
     _remove_containers(swift, name)  # s3 buckets are containers too
+
+
+@pytest.fixture
+def make_swift_store(swift_env, container_name):  # noqa: F811
+    def make(store_id="objects", **options):
+        return SwiftStore(store_id, **{"auth_url": swift_env["SWIFT_AUTH_URL"], "user": swift_env["SWIFT_USER"],
+                                       "key": swift_env["SWIFT_KEY"], "container": container_name, "retries": 0,
+                                       **options})
+    return make
 
 
 @pytest.fixture
