@@ -109,6 +109,14 @@ class _Written:
 
 
 class SwiftStore(Store):
+    """Images as objects of one container (or one per id prefix), large ones as SLO manifests.
+
+    Raises only the faults of images/stores/errors.py: DataNotFound (404, or a URL that is not
+    this store's), StoreWriteDenied (403), StoreFull (413 quotas, 507), StoreUnavailable (401
+    credentials refused, unreachable, anything else). An add either completes its object or
+    removes what it wrote (first part, segments); the source's own exception passes through.
+    """
+
     options = {
         "auth_url": None, "auth_version": "1", "user": None, "key": None,
         "project": "", "user_domain": "Default", "project_domain": "Default", "region": "", "endpoint_type": "public",

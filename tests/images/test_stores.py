@@ -111,6 +111,7 @@ def test_changed_settings_rebuild_the_stores(settings, tmp_path):
     ({"x": {"type": "registry"}}, "x", "IMAGE_STORES['x']: invalid store type"),
     ({"x": {"type": "pieces"}}, "x", "IMAGE_STORES['x']: invalid store type"),
     ({"x": {"type": "swift", "user": "a:b", "key": "k"}}, "x", "a swift store needs 'auth_url'"),
+    ({"x": {"type": "s3", "access_key": "a"}}, "x", "an s3 store needs 'secret_key'"),
     ({"x": {"directory": "/tmp"}}, "x", "IMAGE_STORES['x'] must be an object with a 'type'"),
     ({"x": {"type": "file", "directory": "/tmp", "colour": "red"}}, "x", "unknown option(s) colour"),
     ({"x": {"type": "file"}}, "x", "a file store needs a 'directory'"),

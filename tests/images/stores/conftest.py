@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 from swiftclient.client import ClientException, Connection
 
+from images.stores.s3 import S3Store
 from images.stores.swift import SwiftStore
 from tests.support.swift_server import swift_env  # noqa: F401  (a fixture)
 
@@ -72,6 +73,15 @@ def make_swift_store(swift_env, container_name):  # noqa: F811
         return SwiftStore(store_id, **{"auth_url": swift_env["SWIFT_AUTH_URL"], "user": swift_env["SWIFT_USER"],
                                        "key": swift_env["SWIFT_KEY"], "container": container_name, "retries": 0,
                                        **options})
+    return make
+
+
+@pytest.fixture
+def make_s3_store(swift_env, container_name):  # noqa: F811
+    def make(store_id="buckets", **options):
+        return S3Store(store_id, **{"endpoint_url": swift_env["S3_ENDPOINT_URL"], "region": swift_env["S3_REGION"],
+                                    "access_key": swift_env["S3_ACCESS_KEY"], "secret_key": swift_env["S3_SECRET_KEY"],
+                                    "bucket": container_name, "retries": 0, **options})
     return make
 
 
