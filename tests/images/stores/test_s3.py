@@ -1,5 +1,6 @@
 """The s3 store driver against the real Swift s3api of .ci/swift/start (signature v4)."""
 import os
+import tracemalloc
 
 import pytest
 from botocore.exceptions import ClientError
@@ -202,3 +203,27 @@ def test_properties_are_glances():
 def test_bad_options_are_configuration_errors(options, message):
     with pytest.raises(StoreConfigurationError, match=message):
         S3Store("buckets", **{"access_key": "a", "secret_key": "s", **options})
+
+
+def zeros(mebibytes):
+    """Data made as it is read, so that only what the driver keeps shows in the peak."""
+    for _ in range(mebibytes):
+        yield bytes(MiB)
+
+
+def test_memory_stays_bounded_both_ways(make_s3_store):
+    store = make_s3_store(**MULTIPART)
+    store.add("warm-up", zeros(1))  # the first request sets up the client's connection and caches
+    tracemalloc.start()
+    try:
+        url = store.add(IMAGE_ID, zeros(24)).url
+        added = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        reader = store.get(url)
+        assert sum(len(piece) for piece in iter(lambda: reader.read(MiB), b"")) == 24 * MiB
+        reader.close()
+        read = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert added < 2 * 5 * MiB + 2 * MiB, f"an upload of 24 MiB held {added / MiB:.1f} MiB (two parts, a chunk)"
+    assert read < 4 * MiB, f"a download of 24 MiB held {read / MiB:.1f} MiB"

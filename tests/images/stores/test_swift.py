@@ -1,5 +1,6 @@
 """The swift store driver against the real Swift of .ci/swift/start (tempauth)."""
 import os
+import tracemalloc
 
 import pytest
 from swiftclient.client import ClientException, get_object
@@ -204,3 +205,27 @@ def test_keystone_v3_options_make_a_scoped_session():
 def test_bad_options_are_configuration_errors(options, message):
     with pytest.raises(StoreConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
         SwiftStore("objects", **{"auth_url": "http://127.0.0.1:1/auth/v1.0", "user": "a:b", "key": "k", **options})
+
+
+def zeros(mebibytes):
+    """Data made as it is read, so that only what the driver keeps shows in the peak."""
+    for _ in range(mebibytes):
+        yield bytes(MiB)
+
+
+def test_memory_stays_bounded_both_ways(make_swift_store):
+    store = make_swift_store(**SEGMENTED)
+    store.add("warm-up", zeros(1))  # the first request sets up the client's connection and caches
+    tracemalloc.start()
+    try:
+        url = store.add(IMAGE_ID, zeros(24)).url
+        added = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        reader = store.get(url)
+        assert sum(len(piece) for piece in iter(lambda: reader.read(MiB), b"")) == 24 * MiB
+        reader.close()
+        read = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert added < 4 * MiB, f"an upload of 24 MiB held {added / MiB:.1f} MiB (a few chunks, whatever the size)"
+    assert read < 4 * MiB, f"a download of 24 MiB held {read / MiB:.1f} MiB"
