@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 9292
 WORKERS ?= 4
 
-.PHONY: run test test-mariadb system-packages browser-packages keystone keystone-stop test-keystone clean
+.PHONY: run test test-mariadb system-packages browser-packages keystone keystone-stop test-keystone swift swift-stop test-stores clean
 
 # Debian packages mysqlclient builds against (it has no Linux wheel), and HAProxy, the front of
 # `manage.py serve`; installed only when missing.
@@ -49,13 +49,15 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py serve --bind $(HOST):$(PORT) --workers $(WORKERS)
 
 # The whole suite: the Keystone-backed tests start a local Keystone (.ci/keystone/start) when none
-# answers, and stop it at the end; KEYSTONE_REQUIRED=0 skips them instead.
+# answers, and stop it at the end; KEYSTONE_REQUIRED=0 skips them instead. The swift and s3 store
+# tests do the same with a local Swift (.ci/swift/start; SWIFT_REQUIRED=0 skips them).
 test: $(BIN)/.installed browser-packages
-	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} $(BIN)/python -m pytest
+	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} SWIFT_REQUIRED=$${SWIFT_REQUIRED:-1} $(BIN)/python -m pytest
 
 # The same suite against MariaDB; DATABASE_URL names a throwaway database that pytest-django creates and drops.
 test-mariadb: $(BIN)/.installed browser-packages
-	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/glance_ci_$$$$} \
+	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} SWIFT_REQUIRED=$${SWIFT_REQUIRED:-1} \
+		DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/glance_ci_$$$$} \
 		$(BIN)/python -m pytest
 
 # A local Keystone + memcached; then: set -a; . /tmp/glance-keystone/keystone.env; set +a; make run
@@ -67,6 +69,16 @@ keystone-stop:
 
 test-keystone: $(BIN)/.installed
 	KEYSTONE_REQUIRED=1 $(BIN)/python -m pytest tests/keystone tests/auth
+
+# A local Swift (tempauth + s3api on 127.0.0.1:8089); its settings: /tmp/glance-swift/swift.env
+swift:
+	.ci/swift/start
+
+swift-stop:
+	.ci/swift/stop
+
+test-stores: $(BIN)/.installed
+	SWIFT_REQUIRED=1 $(BIN)/python -m pytest tests/images/stores
 
 clean:
 	rm -rf $(VENV) data

@@ -163,4 +163,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": ENV["LOG_LEVEL"]},
+    # swiftclient logs every refused request at INFO, a curl line included, even the 404s the swift
+    # store asks for on purpose (does this container exist?); the store reports real faults itself.
+    "loggers": {"swiftclient": {"level": "WARNING"}},
 }

@@ -20,7 +20,7 @@ RESERVED_PREFIX = "os_glance_"
 STAGING_STORE = "os_glance_staging_store"
 # Keys of an IMAGE_STORES entry that describe the store rather than configure its driver.
 ENTRY_KEYS = {"type": None, "description": "", "weight": 0}
-NOT_DRIVERS = {"base", "errors", "registry"}
+NOT_DRIVERS = {"base", "errors", "pieces", "registry"}
 SOURCE_SETTINGS = {"IMAGE_STORES", "IMAGE_DEFAULT_STORE", "STAGING_DIR"}
 
 _built = None
