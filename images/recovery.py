@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from images import lifecycle, locations
-from images.choices import Status, TaskStatus
-from images.models import Image, Task
+from images.choices import LocationStatus, Status, TaskStatus
+from images.models import Image, ImageLocation, Task
 from images.stores import registry
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,14 @@ def imports_recover():
 
 
 def _discard_partials(image_id):
-    """What the dead worker was writing (into staging or a store) when it stopped."""
-    for entry in registry.entries().values():
-        entry.driver.discard_partial(image_id)
+    """What the dead worker was writing (into staging or a store) when it stopped. A store that holds
+    a copy of the image (a copy-image cut short elsewhere) is left alone: some drivers keep a partial
+    write under the image's own name (swift), which there is the image's data."""
+    holding = set(ImageLocation.objects.filter(image_id=image_id, status=LocationStatus.ACTIVE)
+                  .values_list("store", flat=True))
+    for store_id, entry in registry.entries().items():
+        if store_id not in holding:
+            entry.driver.discard_partial(image_id)
 
 
 def _task_is_dead(task, host, stale_before):
