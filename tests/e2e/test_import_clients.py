@@ -418,3 +418,57 @@ def test_openstack_copy_image_to_a_second_store(openstack_stores, two_stores, ra
     raw_file.assert_same_as(root / "b" / image_id)
     listed = json.loads(openstack_stores("image", "stores", "list", "-f", "json").stdout)
     assert sorted(store["ID"] for store in listed) == ["a", "b"]
+
+
+# --- web-download: the service fetches the URL ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def web_download(tmp_path_factory):
+    """A server that may fetch from this test's own HTTP server on loopback (and nowhere else), and that server."""
+    from tests.support.http_server import LocalHttpServer
+
+    root = tmp_path_factory.mktemp("web-download")
+    with LocalHttpServer(root / "http-root") as source:
+        with LiveServer(root / "server", extra_env={"IMPORT_ALLOW_PRIVATE_NETWORKS": "true",
+                                                    "IMPORT_ALLOWED_PORTS": str(source.port)}) as server:
+            yield server, source
+            assert not server.crashed, server.log()
+
+
+def test_glance_create_via_import_with_web_download(web_download, client_env, raw_file, tmp_path):
+    server, source = web_download
+    glance = glance_cli(server, client_env)
+    url = source.add_file("cirros.raw", raw_file.data)
+    created = record(glance("image-create-via-import", "--disk-format", "raw", "--container-format", "bare",
+                            "--name", unique("web"), "--import-method", "web-download", "--uri", url).stdout)
+    wait_until_imported(server, created["id"])
+    out = tmp_path / "downloaded"
+    glance("image-download", "--file", out, created["id"])
+    raw_file.assert_same_as(out)
+    [task] = image_tasks(server, created["id"])
+    assert (task["status"], task["input"]["import_req"]["method"]) == ("success", {"name": "web-download",
+                                                                                   "uri": url})
+
+
+def test_openstack_image_import_with_web_download(web_download, client_env, raw_file, tmp_path):
+    server, source = web_download
+    openstack = openstack_cli(server, client_env)
+    url = source.add_file("debian.raw", raw_file.data)
+    image_id = json.loads(openstack("image", "create", "--disk-format", "raw", "--container-format", "bare",
+                                    "-f", "json", unique("osc-web")).stdout)["id"]
+    openstack("image", "import", image_id, "--method", "web-download", "--uri", url, "--disallow-failure")
+    wait_until_imported(server, image_id)
+    out = tmp_path / "saved"
+    openstack("image", "save", "--file", out, image_id)
+    raw_file.assert_same_as(out)
+
+
+def test_web_download_of_a_refused_url_is_an_error_the_client_shows(web_download, client_env):
+    server, _ = web_download
+    glance = glance_cli(server, client_env)
+    image_id = record(glance("image-create", "--disk-format", "raw", "--container-format", "bare",
+                             "--name", unique("refused")).stdout)["id"]
+    failed = glance("image-import", "--import-method", "web-download", "--uri", "http://169.254.169.254/latest/",
+                    image_id, expect_failure=True)
+    assert "does not pass filtering" in failed.stderr
+    assert record(glance("image-show", image_id).stdout)["status"] == "queued"
