@@ -3,6 +3,7 @@ from rest_framework.response import Response
 
 from images import imports, location_api, task_records
 from images.api.views import ImagesView, body_stream, declared_size
+from project.api.paging import envelope
 from project.errors import UnsupportedMediaType
 
 
@@ -38,6 +39,13 @@ class ImageTasks(ImagesView):
     def get(self, request, image_id):
         tasks = task_records.image_tasks(self.caller, image_id)
         return Response({"tasks": [task_records.image_task_body(task) for task in tasks]})
+
+
+class TaskList(ImagesView):
+    def get(self, request):
+        listing = task_records.tasks_listed(self.caller, request.query_params)
+        return Response(envelope("tasks", [task_records.task_stub(task) for task in listing.tasks], path="/v2/tasks",
+                                 params=request.query_params, marker=listing.next_marker, schema="/v2/schemas/tasks"))
 
 
 class TaskDetail(ImagesView):

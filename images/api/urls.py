@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{IMAGE}/import", import_views.ImageImport.as_view()),
     path(f"{IMAGE}/tasks", import_views.ImageTasks.as_view()),
     path(f"{IMAGE}/locations", import_views.ImageLocations.as_view()),
+    path("tasks", import_views.TaskList.as_view()),
     path("tasks/<str:task_id>", import_views.TaskDetail.as_view()),
     path("info/import", import_views.ImportInfo.as_view()),
     path("info/usage", views.Usage.as_view()),

@@ -280,3 +280,23 @@ def test_a_created_image_names_the_import_methods(owner, settings, tmp_path):
     assert owner.post("/v2/images", {"name": "y"})["OpenStack-image-store-ids"] == "a,b"
     settings.IMPORT_METHODS = []
     assert not owner.post("/v2/images", {"name": "z"}).has_header("OpenStack-image-import-methods")
+
+
+def test_tasks_list_pages_filters_and_is_for_admins(owner, settings):
+    from django.utils import timezone
+
+    now = timezone.now()
+    for n, status in enumerate(["success", "failure", "success"]):
+        Task.objects.create(id=f"00000000-0000-0000-0000-00000000000{n}", owner="tenant-a", image_id="i",
+                            status=status, created_at=now - timezone.timedelta(minutes=n), updated_at=now)
+    admin = owner.as_("admin", roles="admin")
+    assert owner.get("/v2/tasks").status_code == 403
+    first = admin.get("/v2/tasks?limit=2").json()
+    assert [task["id"][-1] for task in first["tasks"]] == ["0", "1"]
+    assert (first["first"], first["schema"]) == ("/v2/tasks?limit=2", "/v2/schemas/tasks")
+    assert set(first["tasks"][0]) == {"id", "type", "status", "owner", "created_at", "updated_at", "self", "schema"}
+    second = admin.get(first["next"]).json()
+    assert [task["id"][-1] for task in second["tasks"]] == ["2"] and "next" not in second
+    assert [t["id"][-1] for t in admin.get("/v2/tasks?status=success").json()["tasks"]] == ["0", "2"]
+    assert admin.get("/v2/tasks?status=lost").status_code == 400
+    assert admin.get("/v2/tasks?marker=nope").status_code == 400
