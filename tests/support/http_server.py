@@ -10,6 +10,7 @@ cut short, bodies without a length, Range ignored. Every request it saw is in `.
 import datetime
 import re
 import ssl
+import sys
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,14 @@ class SeenRequest:
     headers: object  # the request's headers (an email.message.Message: names in any case)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Clients that hang up (the service closing a download it no longer needs) are not errors here."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class LocalHttpServer:
     """A threaded HTTP/1.1 server on 127.0.0.1 (ephemeral port), started by `with` or start()."""
 
@@ -45,7 +54,7 @@ class LocalHttpServer:
         self._httpd = self._thread = None
 
     def start(self):
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.site = self
         if self.tls:
