@@ -45,8 +45,6 @@ def import_run(task_id):
             raise
     else:
         _succeed(task.pk, run)
-    finally:
-        staged_discard(task.image_id)
 
 
 def _reason(exc):
@@ -157,6 +155,7 @@ def _succeed(task_id, run):
     image = Image.objects.select_for_update().filter(pk=task.image_id).first()
     if image is not None:
         import_state.lock_drop(image, task.pk)
+        staged_retire(image)
 
 
 @transaction.atomic
@@ -173,6 +172,7 @@ def import_fail(task_id, message, *, written=()):
     task.save()
     image = Image.objects.select_for_update().filter(pk=task.image_id).first()
     if image is not None:
+        staged_retire(image)
         _undo(image, task, written)
     return True
 
@@ -198,7 +198,8 @@ def _undo(image, task, written):
     import_state.lock_drop(image, task.pk)
 
 
-def staged_discard(image_id):
-    """Remove the staged data of an image (its import ended); the rows go with the data."""
-    for staged in ImageLocation.objects.filter(image_id=image_id, status=LocationStatus.STAGED):
-        locations.location_discard(staged)
+def staged_retire(image):
+    """The import ended: its staged data goes once this is committed (exactly these rows and files,
+    not data a new stage brings after the commit)."""
+    for staged in image.locations.filter(status=LocationStatus.STAGED):
+        locations.location_retire(staged)

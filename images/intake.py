@@ -9,6 +9,7 @@ size, hashes and the new location. Any failure returns the image to queued
 with nothing left in the store; a process that dies mid-way is undone by
 images.recovery when a worker starts.
 """
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -91,7 +92,7 @@ def image_intake(*, context, intake):
         pipeline = DataPipeline(intake.source, hash_algo=settings.IMAGE_HASH_ALGORITHM, cap=size_cap,
                                 expected_size=intake.declared_size, inspection=inspection,
                                 progress=intake.progress)
-        stored = _add(intake.store, intake.image_id, pipeline)
+        stored = _add(intake.store, _storage_name(intake), pipeline)
         virtual_size = inspection.verdict(formats.disk_format) if inspection else None
         return _finish(intake, stored, pipeline, virtual_size)
     except BaseException:
@@ -129,6 +130,14 @@ def _size_cap(owner, allowance):
         used = settings.IMAGE_SIZE_TOTAL_QUOTA * quotas.MiB - allowance
         return SizeCap(allowance, lambda size: quotas.size_over_limit(owner, used, size))
     return SizeCap(cap, lambda size: TooLarge(f"Image exceeds the maximum size of {cap} bytes."))
+
+
+def _storage_name(intake):
+    """The image id, or for staged data the image id and a random suffix: a new stage never lands on
+    the name of staged data an ended import is still removing."""
+    if intake.path.location_status == LocationStatus.STAGED:
+        return f"{intake.image_id}.{secrets.token_hex(4)}"
+    return intake.image_id
 
 
 def _add(store, image_id, pipeline):

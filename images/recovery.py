@@ -79,7 +79,6 @@ def imports_recover():
             if _task_is_dead(task, host, stale_before)]
     for task in dead:
         if import_work.import_fail(task.pk, "The import was interrupted: the worker running it stopped."):
-            import_work.staged_discard(task.image_id)
             _discard_partials(task.image_id)
             log.warning("Import task %s of image %s failed: its worker %s stopped", task.pk, task.image_id,
                         task.holder or "(none)")

@@ -61,7 +61,8 @@ def test_stage_then_glance_direct_import(owner, image, store_dir, tmp_path, run_
     staged = owner.get(image_url(image["id"])).json()
     assert (staged["status"], staged["size"], staged["checksum"]) == ("uploading", len(DATA), None)
     assert "os_glance_stage_host" not in staged
-    assert [p.name for p in (tmp_path / "staging").iterdir()] == [image["id"]]
+    [staged_file] = (tmp_path / "staging").iterdir()
+    assert staged_file.name.startswith(image["id"] + ".") and staged_file.read_bytes() == DATA
     with run_imports():
         response = start_import(owner, image["id"])
         assert (response.status_code, response.content) == (202, b"")
@@ -300,3 +301,16 @@ def test_tasks_list_pages_filters_and_is_for_admins(owner, settings):
     assert [t["id"][-1] for t in admin.get("/v2/tasks?status=success").json()["tasks"]] == ["0", "2"]
     assert admin.get("/v2/tasks?status=lost").status_code == 400
     assert admin.get("/v2/tasks?marker=nope").status_code == 400
+
+
+def test_a_new_stage_after_a_failed_import_keeps_its_data(owner, image, tmp_path, run_imports, settings):
+    """The staged data of an ended import goes by name; a stage right after never shares that name."""
+    stage(owner, image["id"])
+    settings.IMAGE_SIZE_CAP = 1000
+    with run_imports():
+        start_import(owner, image["id"])
+    settings.IMAGE_SIZE_CAP = 1 << 40
+    assert stage(owner, image["id"], b"again").status_code == 204
+    [staged] = ImageLocation.objects.filter(image_id=image["id"], status="staged")
+    [staged_file] = (tmp_path / "staging").iterdir()
+    assert staged.url == staged_file.as_uri() and staged_file.read_bytes() == b"again"
