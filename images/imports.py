@@ -167,7 +167,6 @@ def _task_create(context, image, request, stores, request_id):
         user_id=context.user_id, roles=sorted(context.roles), created_at=now, updated_at=now,
         input={"image_id": image.pk, "import_req": request.body,
                "backend": stores if registry.several() else [None]})
-    task.stores = stores
     return task
 
 
