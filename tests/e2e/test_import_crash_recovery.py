@@ -10,8 +10,6 @@ web-download killed while fetching into staging), run once by the `crash` fixtur
 what it left.
 """
 import hashlib
-import http.client
-import json
 import os
 import signal
 import threading
@@ -23,35 +21,13 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
+from tests.support.http_calls import call, ok
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
 
 MiB = 1024 * 1024
 INTERRUPTED = "The import was interrupted: the worker running it stopped."
-
-
-def call(server, method, path, body=None, *, data=None, headers=None, blocksize=8192):
-    """(status, body: parsed JSON, raw bytes for data, None when empty) of one request to the server."""
-    parts = urlsplit(server.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60, blocksize=blocksize)
-    try:
-        if body is not None:
-            data, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
-        connection.request(method, path, body=data, headers=headers or {})
-        response = connection.getresponse()
-        content = response.read()
-        if content and response.getheader("Content-Type", "").startswith("application/json"):
-            content = json.loads(content)
-        return response.status, content or None
-    finally:
-        connection.close()
-
-
-def ok(server, method, path, body=None, **kwargs):
-    status, content = call(server, method, path, body, **kwargs)
-    assert status < 300, f"{method} {path} answered {status}: {content}\n{server.log()[-3000:]}"
-    return content
 
 
 def stage(server, image_id, path):

@@ -6,17 +6,16 @@ downloaded, imported into and deleted through node B. Data staged on node A stay
 suite runs on: that is the shared database of a real deployment.
 """
 import hashlib
-import http.client
 import json
 import os
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import MySQLdb
 import pytest
 from swiftclient.client import Connection
 
+from tests.support.http_calls import call, ok
 from tests.support.live_server import LiveServer, ThrowawayDatabase
 from tests.support.swift_server import swift_env  # noqa: F401 (a fixture)
 
@@ -24,28 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.swift]
 
 MARIADB = "mysql://root@127.0.0.1:3306"
 MiB = 1024 * 1024
-
-
-def call(node, method, path, body=None, *, data=None, headers=None):
-    parts = urlsplit(node.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    try:
-        if body is not None:
-            data, headers = json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
-        connection.request(method, path, body=data, headers=headers or {})
-        response = connection.getresponse()
-        content = response.read()
-        if content and response.getheader("Content-Type", "").startswith("application/json"):
-            content = json.loads(content)
-        return response.status, content
-    finally:
-        connection.close()
-
-
-def ok(node, method, path, body=None, **kwargs):
-    status, content = call(node, method, path, body, **kwargs)
-    assert status < 300, f"{method} {path} on {node.env['NODE_NAME']}: {status} {content}"
-    return content
 
 
 def raw_image(node, name):
