@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from images import conversion
 from images.models import Image, ImageProperty
+from metadefs import governance
 
 PLUGINS = ("image_conversion", "inject_image_metadata")
 
@@ -26,9 +27,11 @@ def run(task, staged):
 def inject_image_metadata(task, staged):
     if set(task.roles) & {role.lower() for role in settings.INJECT_METADATA_IGNORE_USER_ROLES}:
         return
+    injected = {name: str(value) for name, value in settings.INJECT_METADATA_PROPERTIES.items()}
+    governance.enforce_image_properties(injected)  # the operator's values obey the catalog too
     with transaction.atomic():
         image = Image.objects.select_for_update().get(pk=task.image_id)
-        for name, value in settings.INJECT_METADATA_PROPERTIES.items():
+        for name, value in injected.items():
             ImageProperty.objects.update_or_create(image=image, name=name, defaults={"value": str(value)})
         image.updated_at = timezone.now()
         image.save(update_fields=["updated_at"])

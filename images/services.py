@@ -16,6 +16,7 @@ from images.choices import (NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFI
                             Status, Visibility)
 from images.models import Image, ImageMember, ImageProperty, ImageTag
 from images.stores import registry
+from metadefs import governance
 from project.auth import property_protections
 from project.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -56,6 +57,7 @@ def image_create(*, context, document):
     _check_minimums(fields)
     quotas.check_per_image(len(properties), 0, settings.IMAGE_PROPERTY_QUOTA, "properties")
     quotas.check_per_image(len(tags), 0, settings.IMAGE_TAG_QUOTA, "tags")
+    governance.enforce_image_properties(properties)
     quotas.enforce_image_count(fields["owner"])
     now = timezone.now()
     image = Image(**{"id": str(uuid.uuid4()), **fields}, created_at=now, updated_at=now)
@@ -182,6 +184,8 @@ class _Draft:
         quotas.check_per_image(len(self.properties), len(self.old_properties), settings.IMAGE_PROPERTY_QUOTA,
                                "properties")
         quotas.check_per_image(len(self.tags), len(self.old_tags), settings.IMAGE_TAG_QUOTA, "tags")
+        governance.enforce_image_properties({name: value for name, value in self.properties.items()
+                                             if self.old_properties.get(name) != value})
         _save(self.image)
         self._save_properties()
         self._save_tags()

@@ -166,7 +166,8 @@ class AssociationInline(NamespaceChildInline, admin.TabularInline):
 class NamespaceAdmin(RefuseProtectedDeleteMixin, admin.ModelAdmin):
     form = NamespaceForm
     ensure_deletable = staticmethod(services.ensure_deletable)
-    list_display = ["namespace", "display_name", "visibility", "protected", "owner", "resource_types", "updated_at"]
+    list_display = ["namespace", "display_name", "visibility", "protected", "enforced", "owner", "resource_types",
+                    "updated_at"]
     list_filter = [
         "visibility",
         "protected",
@@ -177,6 +178,7 @@ class NamespaceAdmin(RefuseProtectedDeleteMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["namespace", "display_name", "description"]}),
         ("Access", {"fields": ["visibility", "protected", "owner"]}),
+        ("Governance", {"fields": ["enforced"]}),
     ]
     inlines = [AssociationInline, PropertyInline, MetadefObjectInline, TagInline]
     actions = ["delete_selected", "export_namespaces"]

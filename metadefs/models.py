@@ -23,6 +23,9 @@ class Namespace(Timestamped):
     visibility = models.CharField(max_length=32, choices=Visibility.choices, default=Visibility.PRIVATE)
     protected = models.BooleanField(default=False)
     owner = models.CharField(max_length=255)
+    # Its property definitions govern image properties (METADEF_ENFORCEMENT); not part of the wire body.
+    enforced = models.BooleanField(default=False, help_text="Check image properties against this namespace's "
+                                   "definitions (when METADEF_ENFORCEMENT is warn or enforce).")
 
     class Meta:
         ordering = ["namespace"]

@@ -83,6 +83,8 @@ VARIABLES = [
     Var("API_LIMIT_MAX", 1000, "Largest page size a list request may ask for."),
     Var("LIMIT_PARAM_DEFAULT", 25, "Page size when a list request gives no limit."),
     Var("LOG_LEVEL", "INFO", "Root log level."),
+    Var("METADEF_ENFORCEMENT", "off", "off (Glance's behaviour), warn or enforce: image properties set on create and "
+        "patch are checked against the definitions of enforced namespaces associated with OS::Glance::Image."),
     Var("IMAGE_STORES", {}, "The image stores, a JSON object: store id -> {\"type\": driver, \"description\", "
         "\"weight\", and the driver's options}. Empty: one store \"file\" of type file in IMAGE_FILESYSTEM_DIR."),
     Var("IMAGE_DEFAULT_STORE", "file", "Id of the store (in IMAGE_STORES) that receives uploaded image data."),
