@@ -217,6 +217,7 @@ class NamespaceAdmin(RefuseProtectedDeleteMixin, admin.ModelAdmin):
             saved = services.namespace_replace(context=admin_context(), namespace=stored, document=form.document())
         else:
             saved = services.namespace_create(context=admin_context(), document=form.document())
+        services.namespace_enforcement_set(namespace=saved, enforced=form.cleaned_data.get("enforced", saved.enforced))
         # The inline formsets and the response hold `obj`: it must become the saved row.
         for field in Namespace._meta.concrete_fields:
             setattr(obj, field.attname, getattr(saved, field.attname))

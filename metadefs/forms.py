@@ -79,9 +79,12 @@ class NamespaceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].required = False
 
+    # What the API's namespace document holds: the admin's form adds fields of its own (`enforced`).
+    WIRE_FIELDS = ("namespace", "display_name", "description", "visibility", "protected", "owner")
+
     def document(self):
         data = self.cleaned_data
-        return _without_empty({name: data.get(name) for name in self.Meta.fields})
+        return _without_empty({name: data.get(name) for name in self.WIRE_FIELDS})
 
     def clean(self):
         cleaned = super().clean()

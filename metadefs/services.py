@@ -38,6 +38,14 @@ def _reject_read_only(document, read_only, what):
 # --- namespaces -----------------------------------------------------------
 
 @transaction.atomic
+def namespace_enforcement_set(*, namespace, enforced):
+    """Whether the namespace's definitions govern image properties (METADEF_ENFORCEMENT). Not part of
+    the API's namespace document: set by administrators in the Django admin."""
+    if namespace.enforced != enforced:
+        namespace.enforced = enforced
+        namespace.save(update_fields=["enforced", "updated_at"])
+
+
 def namespace_create(*, context, document):
     """Create a namespace with everything it embeds, or nothing at all."""
     enforce_metadef(context, "add_metadef_namespace")

@@ -540,3 +540,18 @@ def test_resource_type_add_and_protect(admin_client):
                                  {"name": "OS::Admin::Type", "protected": "on"})
     assert response.status_code == 302
     assert ResourceType.objects.get(name="OS::Admin::Type").protected
+
+
+def test_the_enforced_flag_is_set_in_the_admin_and_stays_off_the_wire(admin_client, sample, api):
+    data = submitted(admin_client.get(change_url(sample)))
+    assert "enforced" not in data
+    data["enforced"] = "on"
+    response = admin_client.post(change_url(sample), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    sample.refresh_from_db()
+    assert sample.enforced is True
+    assert "enforced" not in api.get(f"/v2/metadefs/namespaces/{sample.namespace}").json()
+    del data["enforced"]
+    assert admin_client.post(change_url(sample), data).status_code == 302
+    sample.refresh_from_db()
+    assert sample.enforced is False
