@@ -28,7 +28,7 @@ def inject_image_metadata(task, staged):
     if set(task.roles) & {role.lower() for role in settings.INJECT_METADATA_IGNORE_USER_ROLES}:
         return
     injected = {name: str(value) for name, value in settings.INJECT_METADATA_PROPERTIES.items()}
-    governance.enforce_image_properties(injected)  # the operator's values obey the catalog too
+    governance.enforce_image_properties(injected, image_id=task.image_id)  # the operator's values obey it too
     with transaction.atomic():
         image = Image.objects.select_for_update().get(pk=task.image_id)
         for name, value in injected.items():

@@ -31,7 +31,8 @@ from metadefs.forms import (
     PropertyForm,
     TagForm,
 )
-from metadefs.models import MetadefObject, Namespace, Property, ResourceType, ResourceTypeAssociation, Tag
+from metadefs.models import (MetadefObject, Namespace, Property, PropertyWarning, ResourceType,
+                             ResourceTypeAssociation, Tag)
 from metadefs.selectors import ASSOCIATIONS, namespaces_for_export
 from metadefs.vendor import export_file_name, namespace_export, namespace_load, read_namespace_file
 from project.auth.context import admin_context
@@ -392,3 +393,18 @@ class ResourceTypeAdmin(RefuseProtectedDeleteMixin, admin.ModelAdmin):
         saved = services.resource_type_get_or_create(obj.name, protected=obj.protected)
         obj.pk, obj.created_at, obj.updated_at = saved.pk, saved.created_at, saved.updated_at
         obj._state.adding = False
+
+
+@admin.register(PropertyWarning)
+class PropertyWarningAdmin(admin.ModelAdmin):
+    """What METADEF_ENFORCEMENT=warn let through: read only, removable once looked at."""
+
+    list_display = ["created_at", "image_id", "property", "value", "namespace", "reason", "request_id"]
+    list_filter = ["namespace", "property"]
+    search_fields = ["image_id", "property", "request_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

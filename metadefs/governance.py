@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Max
 
-from metadefs.models import Namespace, Property, ResourceTypeAssociation
+from metadefs.models import Namespace, Property, PropertyWarning, ResourceTypeAssociation
 from metadefs.validation import validate_property_value
+from project.api.middleware import current_request_id
 from project.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -60,15 +61,22 @@ def image_property_violations(properties, rules=None):
     return found
 
 
-def enforce_image_properties(properties):
-    """METADEF_ENFORCEMENT=enforce: InvalidInput (400) for the first violation; warn: log each one."""
+def enforce_image_properties(properties, image_id=None):
+    """METADEF_ENFORCEMENT=enforce: InvalidInput (400) for the first violation; warn: log each one (with
+    the request id) and record it for the admin's list of warnings."""
     violations = image_property_violations(properties)
     if not violations:
         return
     if settings.METADEF_ENFORCEMENT == "enforce":
         raise InvalidInput(str(violations[0]))
+    request_id = current_request_id()
     for violation in violations:
-        log.warning("Image property accepted despite its metadef definition: %s", violation)
+        log.warning("%s: image %s property accepted despite its metadef definition: %s", request_id, image_id,
+                    violation)
+    PropertyWarning.objects.bulk_create(
+        PropertyWarning(image_id=image_id or "", property=violation.name, value=properties[violation.name],
+                        namespace=violation.namespace, reason=violation.reason, request_id=request_id)
+        for violation in violations)
 
 
 def _problem(definition, value):

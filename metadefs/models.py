@@ -124,3 +124,22 @@ class Tag(NamespaceChild):
                 violation_error_message="A tag with this name already exists in the namespace.",
             )
         ]
+
+
+class PropertyWarning(models.Model):
+    """An image property accepted under METADEF_ENFORCEMENT=warn although its definition refuses it."""
+
+    image_id = models.CharField(max_length=36)
+    property = models.CharField(max_length=NAME_MAX_LENGTH)
+    value = models.TextField()
+    namespace = models.CharField(max_length=NAME_MAX_LENGTH)
+    reason = models.TextField()
+    request_id = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at", "id"])]
+
+    def __str__(self):
+        return f"{self.image_id} {self.property}: {self.reason}"

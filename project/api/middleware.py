@@ -1,3 +1,4 @@
+import contextvars
 import re
 import uuid
 
@@ -5,6 +6,14 @@ from project.api.connection import finish_unread_body
 
 SLASHES = re.compile(r"/{2,}")
 REQUEST_ID_FORMAT = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+_request_id = contextvars.ContextVar("request_id", default=None)
+
+
+def current_request_id():
+    """The id of the request this thread serves (for what services log or record), None outside one."""
+    return _request_id.get()
 
 
 class RequestIdMiddleware:
@@ -16,7 +25,11 @@ class RequestIdMiddleware:
     def __call__(self, request):
         offered = request.META.get("HTTP_X_OPENSTACK_REQUEST_ID", "")
         request.request_id = offered if REQUEST_ID_FORMAT.match(offered) else f"req-{uuid.uuid4()}"
-        response = self.get_response(request)
+        token = _request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            _request_id.reset(token)
         response["x-openstack-request-id"] = request.request_id
         finish_unread_body(request, response)
         return response

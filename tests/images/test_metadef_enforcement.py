@@ -67,6 +67,12 @@ def test_off_and_warn_accept_and_warn_logs(owner, image, catalog, settings, capl
     assert set_property(owner, image["id"], "hw_cpu_cores", "0").status_code == 200
     assert "hw_cpu_cores: 0 is less than the minimum of 1" in caplog.text
     assert "hw_vif_model" not in caplog.text  # untouched properties are not re-checked
+    from metadefs.models import PropertyWarning
+
+    [warning] = PropertyWarning.objects.all()  # listed for the admin, with the request that set it
+    assert (warning.image_id, warning.property, warning.value, warning.namespace) == (
+        image["id"], "hw_cpu_cores", "0", "Test::Hardware")
+    assert warning.request_id.startswith("req-") and warning.request_id in caplog.text
 
 
 def test_a_namespace_not_enforced_governs_nothing(owner, image, catalog, settings):
