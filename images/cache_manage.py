@@ -1,0 +1,132 @@
+"""Managing this node's image cache: what the /v2/cache API and the cache_* commands call.
+
+Glance's semantics (glance.image_cache and its centralized_db driver): listing, queueing for a
+prefetch, removing, cleaning (invalid and stalled partial files) and pruning (least recently used
+images out until the cache is under IMAGE_CACHE_MAX_SIZE).
+"""
+import logging
+import os
+import time
+
+from django.conf import settings
+
+from images import cache, jobs, locations
+from images.cache import cached_path, incomplete_dir, node_queue_rows, node_rows
+from images.choices import Status
+from images.models import Image, QueuedImage
+
+log = logging.getLogger(__name__)
+
+
+def cached_listed():
+    """This node's cached images as Glance lists them (times as POSIX timestamps)."""
+    return [{"id": row.pk, "image_id": row.image_id, "last_accessed": row.last_accessed.timestamp(),
+             "last_modified": row.last_modified.timestamp(), "size": row.size, "hits": row.hits,
+             "checksum": row.checksum} for row in node_rows()]
+
+
+def queued_listed():
+    """Ids of the images queued on this node, oldest first."""
+    return list(node_queue_rows().values_list("image_id", flat=True))
+
+
+def is_known(image_id):
+    return node_rows().filter(image_id=image_id).exists() or node_queue_rows().filter(image_id=image_id).exists()
+
+
+def image_queue(image_id):
+    """Queue an image for this node's prefetch (a job on this node's task queue fetches it).
+    False when it is cached already."""
+    if node_rows().filter(image_id=image_id).exists() and cached_path(image_id).exists():
+        return False
+    QueuedImage.objects.get_or_create(image_id=image_id, node=settings.NODE_NAME)
+    jobs.cache_enqueue(image_id, jobs.node_queue(settings.NODE_NAME))
+    return True
+
+
+def image_prefetch(image_id):
+    """Fetch one queued image into the cache; True when it is cached. A failure leaves it queued
+    (for `manage.py cache_prefetch`); an image no longer active leaves the queue."""
+    image = Image.objects.filter(pk=image_id, status=Status.ACTIVE).first()
+    if image is None or not cache.serves(image):
+        node_queue_rows().filter(image_id=image_id).delete()
+        return False
+    handle = cache.cached_open(image_id)
+    if handle is not None:
+        handle.close()
+        queued_delete(image_id)
+        return True
+    readable = locations.image_data_open(image=image, offset=0, length=image.size)
+    if readable is None:
+        return False
+    for _ in cache.caching_iter(image, readable):
+        pass  # cache_record takes it off the queue once the file is in place
+    return node_rows().filter(image_id=image_id).exists()
+
+
+def cached_delete(image_id):
+    node_rows().filter(image_id=image_id).delete()
+    cache._unlink(cached_path(image_id))
+
+
+def queued_delete(image_id):
+    node_queue_rows().filter(image_id=image_id).delete()
+
+
+def cached_clear():
+    """Remove every image cached on this node; how many files went."""
+    removed = 0
+    for path in _cache_files():
+        cache._unlink(path)
+        removed += 1
+    node_rows().delete()
+    return removed
+
+
+def queued_clear():
+    return node_queue_rows().delete()[0]
+
+
+def _cache_files():
+    base = cache._base()
+    return [entry for entry in base.iterdir() if entry.is_file()] if base.is_dir() else []
+
+
+def cache_clean(stall_time=None):
+    """Remove invalid files (a cached file without its row) and partial files not written to for
+    IMAGE_CACHE_STALL_TIME seconds; how many files went."""
+    stall_time = settings.IMAGE_CACHE_STALL_TIME if stall_time is None else stall_time
+    recorded = set(node_rows().values_list("image_id", flat=True))
+    invalid = [path for path in _cache_files() if path.name not in recorded]
+    directory = incomplete_dir()
+    partial = [path for path in directory.iterdir() if path.is_file()] if directory.is_dir() else []
+    stalled = [path for path in partial if path.stat().st_mtime < time.time() - stall_time]
+    for path in invalid + stalled:
+        log.info("Removing cache file %s", path)
+        cache._unlink(path)
+    return len(invalid) + len(stalled)
+
+
+def cache_size():
+    return sum(path.stat().st_size for path in _cache_files())
+
+
+def cache_prune():
+    """Remove the least recently used cached images until the cache is under IMAGE_CACHE_MAX_SIZE;
+    (files removed, bytes freed)."""
+    current, files, freed = cache_size(), 0, 0
+    while current > settings.IMAGE_CACHE_MAX_SIZE:
+        row = node_rows().order_by("last_accessed", "id").first()
+        if row is None:
+            break
+        size = _file_size(cached_path(row.image_id))
+        cached_delete(row.image_id)
+        current, files, freed = current - size, files + 1, freed + size
+    return files, freed
+
+
+def _file_size(path):
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
