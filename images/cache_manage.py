@@ -10,10 +10,13 @@ import time
 
 from django.conf import settings
 
-from images import cache, jobs, locations
+from images import cache, jobs, locations, selectors
+from images.access import ImageTarget
 from images.cache import cached_path, incomplete_dir, node_queue_rows, node_rows
 from images.choices import Status
-from images.models import Image, QueuedImage
+from images.models import CachedImage, Image, QueuedImage
+from project.auth import policy
+from project.errors import Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +133,87 @@ def _file_size(path):
         return os.stat(path).st_size
     except FileNotFoundError:
         return 0
+
+
+# --- the /v2/cache API ----------------------------------------------------------------
+# As in Glance: the policy first (a bare 403), then whether this site has a cache at all (404).
+
+DENIED = "Access was denied to this resource."
+
+
+def _enforce(context, rule, image=None):
+    target = ImageTarget(context, image) if image is not None else None
+    if not policy.allowed(context, rule, target):
+        raise Forbidden(DENIED)
+    if not cache.enabled():
+        raise NotFound("Caching via API is not supported at this site.")
+
+
+def _visible(context, image_id):
+    """The image if the caller may see it, else None (the cache may hold what the caller cannot see)."""
+    image = selectors.images_visible_to(context).filter(pk=selectors.canonical_id(image_id)).first()
+    if image is None or not policy.allowed(context, "get_image", ImageTarget(context, image)):
+        return None
+    return image
+
+
+def cache_state(*, context):
+    """GET /v2/cache: this node's cached and queued images."""
+    _enforce(context, "cache_list")
+    return {"cached_images": cached_listed(), "queued_images": queued_listed()}
+
+
+def cache_image_queue(*, context, image_id):
+    """PUT /v2/cache/{id}: queue an active image for this node's cache. NotFound, Forbidden, InvalidInput."""
+    image = _visible(context, image_id)
+    if image is None:
+        raise NotFound(f"Image {image_id} not found.")
+    _enforce(context, "cache_image", image)
+    if image.status != Status.ACTIVE:
+        raise InvalidInput("Only images with status active can be targeted for queueing")
+    image_queue(image.pk)
+
+
+def cache_entry_delete(*, context, image_id):
+    """DELETE /v2/cache/{id}: the image out of this node's cache and queue (even an image since deleted)."""
+    image = _visible(context, image_id)
+    if image is None and not (cache.enabled() and is_known(image_id)):
+        raise NotFound(f"Image {image_id} not found.")
+    _enforce(context, "cache_delete", image)
+    image_id = image.pk if image is not None else image_id
+    cached_delete(image_id)
+    queued_delete(image_id)
+
+
+CLEAR_TARGETS = ("", "cache", "queue")
+
+
+def cache_clear(*, context, target):
+    """DELETE /v2/cache: the cache, the queue, or (target empty) both; how many of each went."""
+    _enforce(context, "cache_delete")
+    target = target.lower()
+    if target not in CLEAR_TARGETS:
+        raise InvalidInput("If provided 'x-image-cache-clear-target' must be 'cache', 'queue' or empty string.")
+    result = {"cache_deleted": cached_clear()} if target in ("", "cache") else {}
+    return {**result, "queue_deleted": queued_clear()} if target in ("", "queue") else result
+
+
+def cache_clean_api(*, context):
+    """POST /v2/cache/clean."""
+    _enforce(context, "cache_clean")
+    return cache_clean()
+
+
+def cache_prune_api(*, context):
+    """POST /v2/cache/prune: {"total_files_pruned", "total_bytes_pruned"}."""
+    _enforce(context, "cache_prune")
+    files, freed = cache_prune()
+    return {"total_files_pruned": files, "total_bytes_pruned": freed}
+
+
+def cache_nodes(*, context, image_id):
+    """GET /v2/cache/nodes/{id}: the nodes that have the image cached."""
+    _enforce(context, "list_cached_nodes")
+    if _visible(context, image_id) is None:
+        raise NotFound(f"Image {image_id} not found.")
+    return list(CachedImage.objects.filter(image_id=image_id).values_list("node", flat=True))
