@@ -67,7 +67,7 @@ def _unlink(path):
 def serves(image):
     """Whether a whole download of `image` goes through the cache: only active images with a checksum
     to verify a fill against (deactivated images, like byte ranges, bypass it, as in Glance)."""
-    return enabled() and image.status == Status.ACTIVE and bool(image.checksum)
+    return enabled() and image.status == Status.ACTIVE and bool(image.checksum) and image.size is not None
 
 
 def image_data_read(*, image):
@@ -91,12 +91,41 @@ def cached_open(image_id):
     except FileNotFoundError:
         row.delete()
         return None
+    if os.fstat(handle.fileno()).st_size != row.size:  # damaged on disk: never serve a short copy
+        handle.close()
+        row.delete()
+        _unlink(cached_path(image_id))
+        return None
     node_rows().filter(pk=row.pk).update(hits=F("hits") + 1, last_accessed=timezone.now())
     return handle
 
 
 def caching_iter(image, readable):
     """The chunks of `readable`, also written to the cache; the download goes on if the cache fails."""
+    return CachingStream(image, readable)
+
+
+class CachingStream:
+    """An iterator over a store's data that fills the cache on the way. Closing it (Django closes a
+    response's content, whether the client read it all or went away) closes the store's readable
+    too, even when iteration never began."""
+
+    def __init__(self, image, readable):
+        self.readable = readable
+        self.chunks = _teed_chunks(image, readable)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self.chunks)
+
+    def close(self):
+        self.chunks.close()
+        self.readable.close()
+
+
+def _teed_chunks(image, readable):
     writer = CacheWriter.open(image)
     try:
         while chunk := readable.read(CHUNK_SIZE):
@@ -106,8 +135,7 @@ def caching_iter(image, readable):
         if writer is not None:
             writer.commit()
     finally:
-        # Reached too when the client went away (the response closes this generator): nothing is kept.
-        readable.close()
+        # Reached too when the client went away (the stream is closed early): nothing is kept.
         if writer is not None:
             writer.discard()
 

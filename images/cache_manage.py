@@ -62,8 +62,12 @@ def image_prefetch(image_id):
     readable = locations.image_data_open(image=image, offset=0, length=image.size)
     if readable is None:
         return False
-    for _ in cache.caching_iter(image, readable):
-        pass  # cache_record takes it off the queue once the file is in place
+    stream = cache.caching_iter(image, readable)
+    try:
+        for _ in stream:
+            pass  # cache_record takes it off the queue once the file is in place
+    finally:
+        stream.close()
     return node_rows().filter(image_id=image_id).exists()
 
 

@@ -116,3 +116,11 @@ def test_the_versions_document_lists_the_cache_versions_with_a_cache(api, cache_
     assert [(v["id"], v["status"]) for v in versions][:5] == [
         ("v2.18", "CURRENT"), ("v2.17", "SUPPORTED"), ("v2.16", "SUPPORTED"), ("v2.15", "SUPPORTED"),
         ("v2.14", "SUPPORTED")]
+
+
+def test_a_damaged_cached_file_is_never_served(owner, active, cache_dir):
+    download(owner, active["id"])
+    (cache_dir / active["id"]).write_bytes(DATA[:100])  # shorter than its row says
+    assert download(owner, active["id"])[1] == DATA
+    assert (cache_dir / active["id"]).read_bytes() == DATA  # removed, then filled again
+    assert rows()[0][3] == 0
