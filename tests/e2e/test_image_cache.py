@@ -120,3 +120,20 @@ def test_two_workers_filling_one_image_at_once_keep_one_good_copy(node, glance):
     assert (node.data_dir / "cache" / image_id).read_bytes() == data
     assert list(incomplete.iterdir()) == []
     assert [row["State"] for row in table(glance("cache-list").stdout) if row["ID"] == image_id] == ["cached"]
+
+
+def test_a_client_that_goes_away_mid_download_leaves_nothing_cached(node, glance):
+    data = os.urandom(64 * MiB)
+    image_id = uploaded(node, data)
+    incomplete = node.data_dir / "cache" / "incomplete"
+    connection, response = start_download(node, image_id)
+    response.read(MiB)
+    assert list(incomplete.glob(f"{image_id}.*")) != []
+    connection.sock.shutdown(2)  # gone, as a killed client is
+    connection.close()
+    deadline = time.monotonic() + 30
+    while list(incomplete.glob(f"{image_id}.*")):
+        assert time.monotonic() < deadline, "the partial cache file outlived its download"
+        time.sleep(0.1)
+    assert not (node.data_dir / "cache" / image_id).exists()
+    assert image_id not in cache_rows(glance)
