@@ -5,6 +5,7 @@ glanceclient asks for before any cache command; `cache-queue` is fetched by the 
 import worker (`manage.py serve` runs one) from the node's task queue.
 """
 import http.client
+import json
 import os
 import threading
 import time
@@ -74,6 +75,33 @@ def test_glanceclient_queues_lists_deletes_and_clears(node, glance):
     assert cache_rows(glance) == {}
     assert "Pruned 0 file(s), 0 byte(s)." in glance("cache-prune").stdout
     glance("cache-clean")
+
+
+@pytest.fixture
+def openstack(node, client_env):
+    return Cli("openstack", ["--os-auth-type", "none", "--os-endpoint", node.url, "--os-image-api-version", "2"],
+               client_env)
+
+
+def osc_rows(openstack):
+    return {row["ID"]: row for row in json.loads(openstack("cached", "image", "list", "-f", "json").stdout)}
+
+
+def test_openstackclient_cached_image_commands(node, openstack):
+    data = os.urandom(2 * MiB)
+    image_id = uploaded(node, data)
+    openstack("cached", "image", "queue", image_id)
+    deadline = time.monotonic() + 60
+    while osc_rows(openstack).get(image_id, {}).get("State") != "cached":
+        assert time.monotonic() < deadline, osc_rows(openstack)
+        time.sleep(0.2)
+    assert osc_rows(openstack)[image_id]["Size"] == len(data)
+    openstack("cached", "image", "delete", image_id)
+    assert image_id not in osc_rows(openstack)
+    call(node, "GET", f"/v2/images/{image_id}/file")
+    assert osc_rows(openstack)[image_id]["State"] == "cached"
+    openstack("cached", "image", "clear", "--cache")
+    assert osc_rows(openstack) == {}
 
 
 def test_a_non_active_image_cannot_be_queued(node, glance):
