@@ -4,9 +4,11 @@ Glance's semantics (glance.image_cache and its centralized_db driver): listing, 
 prefetch, removing, cleaning (invalid and stalled partial files) and pruning (least recently used
 images out until the cache is under IMAGE_CACHE_MAX_SIZE).
 """
+import fcntl
 import logging
 import os
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 
@@ -99,9 +101,24 @@ def _cache_files():
     return [entry for entry in base.iterdir() if entry.is_file()] if base.is_dir() else []
 
 
+@contextmanager
+def _node_lock(name):
+    """One prune (or clean) at a time on this node, from the API or a command (Glance's external locks)."""
+    directory = cache._base() / "locks"  # a directory: never taken for a cached file
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / name, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def cache_clean(stall_time=None):
     """Remove invalid files (a cached file without its row) and partial files not written to for
     IMAGE_CACHE_STALL_TIME seconds; how many files went."""
+    with _node_lock("clean"):
+        return _clean(stall_time)
+
+
+def _clean(stall_time):
     stall_time = settings.IMAGE_CACHE_STALL_TIME if stall_time is None else stall_time
     recorded = set(node_rows().values_list("image_id", flat=True))
     invalid = [path for path in _cache_files() if path.name not in recorded]
@@ -121,6 +138,11 @@ def cache_size():
 def cache_prune():
     """Remove the least recently used cached images until the cache is under IMAGE_CACHE_MAX_SIZE;
     (files removed, bytes freed)."""
+    with _node_lock("prune"):
+        return _prune()
+
+
+def _prune():
     current, files, freed = cache_size(), 0, 0
     while current > settings.IMAGE_CACHE_MAX_SIZE:
         row = node_rows().order_by("last_accessed", "id").first()

@@ -1,6 +1,7 @@
 """manage.py cache_prefetch, cache_prune and cache_clean; and two fills of one image at once."""
 import io
 import os
+import threading
 import time
 
 import pytest
@@ -75,3 +76,16 @@ def test_two_fills_of_one_image_at_once_leave_one_good_file_and_one_row(api, act
     assert (cache_dir / image.pk).read_bytes() == DATA
     assert (cached_files(cache_dir), files_in(cache_dir / "incomplete")) == ([image.pk], [])
     assert list(CachedImage.objects.values_list("image_id", "node", "size")) == [(image.pk, "node-a", len(DATA))]
+
+
+def test_one_prune_at_a_time_on_a_node(cache_dir):  # noqa: F811
+    """A prune (API or command) waits for the one running: two would each free the same overage."""
+    from images import cache_manage
+
+    done = threading.Event()
+    with cache_manage._node_lock("prune"):
+        waiting = threading.Thread(target=lambda: (cache_manage.cache_prune(), done.set()))
+        waiting.start()
+        assert not done.wait(0.3)
+    waiting.join(10)
+    assert done.is_set()

@@ -31,7 +31,7 @@ def rows():
 
 
 def cached_files(cache_dir):
-    return [name for name in files_in(cache_dir) if name != "incomplete"]
+    return [name for name in files_in(cache_dir) if name not in ("incomplete", "locks")]
 
 
 def test_a_miss_fills_the_cache_and_a_hit_is_served_from_it(owner, active, cache_dir, store_dir):
