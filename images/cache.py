@@ -34,17 +34,17 @@ def enabled():
     return bool(settings.IMAGE_CACHE_DIR)
 
 
-def _base():
+def base_dir():
     return Path(settings.IMAGE_CACHE_DIR)
 
 
 def cached_path(image_id):
     # Image ids are canonical UUIDs (selectors.canonical_id), safe as file names.
-    return _base() / image_id
+    return base_dir() / image_id
 
 
 def incomplete_dir():
-    return _base() / INCOMPLETE
+    return base_dir() / INCOMPLETE
 
 
 def node_rows():
@@ -55,7 +55,7 @@ def node_queue_rows():
     return QueuedImage.objects.filter(node=settings.NODE_NAME)
 
 
-def _unlink(path):
+def unlink_quietly(path):
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -84,7 +84,7 @@ def cached_open(image_id):
     """This node's cached file of `image_id` opened for reading, a hit counted; None when absent."""
     row = node_rows().filter(image_id=image_id).first()
     if row is None:
-        _unlink(cached_path(image_id))  # a file without its row: its image was deleted meanwhile
+        unlink_quietly(cached_path(image_id))  # a file without its row: its image was deleted meanwhile
         return None
     try:
         handle = open(cached_path(image_id), "rb")
@@ -94,7 +94,7 @@ def cached_open(image_id):
     if os.fstat(handle.fileno()).st_size != row.size:  # damaged on disk: never serve a short copy
         handle.close()
         row.delete()
-        _unlink(cached_path(image_id))
+        unlink_quietly(cached_path(image_id))
         return None
     node_rows().filter(pk=row.pk).update(hits=F("hits") + 1, last_accessed=timezone.now())
     return handle
@@ -179,7 +179,7 @@ class CacheWriter:
 
     def discard(self):
         self.handle.close()
-        _unlink(self.handle.name)
+        unlink_quietly(self.handle.name)
 
 
 def cache_record(image, size):
@@ -202,4 +202,4 @@ def image_uncache(image_id):
     CachedImage.objects.filter(image_id=image_id).delete()
     QueuedImage.objects.filter(image_id=image_id).delete()
     if enabled():
-        _unlink(cached_path(image_id))
+        unlink_quietly(cached_path(image_id))

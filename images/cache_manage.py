@@ -17,6 +17,7 @@ from images.access import ImageTarget
 from images.cache import cached_path, incomplete_dir, node_queue_rows, node_rows
 from images.choices import Status
 from images.models import CachedImage, Image, QueuedImage
+from images.stores.errors import StoreFault
 from project.auth import policy
 from project.errors import Forbidden, InvalidInput, NotFound
 
@@ -61,21 +62,28 @@ def image_prefetch(image_id):
         handle.close()
         queued_delete(image_id)
         return True
+    try:
+        _fill(image)
+    except StoreFault as exc:
+        log.warning("Image %s stays queued for the cache: %s", image_id, exc)
+    return node_rows().filter(image_id=image_id).exists()
+
+
+def _fill(image):
     readable = locations.image_data_open(image=image, offset=0, length=image.size)
     if readable is None:
-        return False
+        return
     stream = cache.caching_iter(image, readable)
     try:
         for _ in stream:
             pass  # cache_record takes it off the queue once the file is in place
     finally:
         stream.close()
-    return node_rows().filter(image_id=image_id).exists()
 
 
 def cached_delete(image_id):
     node_rows().filter(image_id=image_id).delete()
-    cache._unlink(cached_path(image_id))
+    cache.unlink_quietly(cached_path(image_id))
 
 
 def queued_delete(image_id):
@@ -86,7 +94,7 @@ def cached_clear():
     """Remove every image cached on this node; how many files went."""
     removed = 0
     for path in _cache_files():
-        cache._unlink(path)
+        cache.unlink_quietly(path)
         removed += 1
     node_rows().delete()
     return removed
@@ -97,14 +105,14 @@ def queued_clear():
 
 
 def _cache_files():
-    base = cache._base()
+    base = cache.base_dir()
     return [entry for entry in base.iterdir() if entry.is_file()] if base.is_dir() else []
 
 
 @contextmanager
 def _node_lock(name):
     """One prune (or clean) at a time on this node, from the API or a command (Glance's external locks)."""
-    directory = cache._base() / "locks"  # a directory: never taken for a cached file
+    directory = cache.base_dir() / "locks"  # a directory: never taken for a cached file
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / name, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -127,7 +135,7 @@ def _clean(stall_time):
     stalled = [path for path in partial if path.stat().st_mtime < time.time() - stall_time]
     for path in invalid + stalled:
         log.info("Removing cache file %s", path)
-        cache._unlink(path)
+        cache.unlink_quietly(path)
     return len(invalid) + len(stalled)
 
 

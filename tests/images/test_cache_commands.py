@@ -89,3 +89,11 @@ def test_one_prune_at_a_time_on_a_node(cache_dir):  # noqa: F811
         assert not done.wait(0.3)
     waiting.join(10)
     assert done.is_set()
+
+
+def test_an_image_whose_data_cannot_be_read_stays_queued(api, active, cache_dir, store_dir):  # noqa: F811
+    (store_dir / active["id"]).unlink()
+    QueuedImage.objects.create(image_id=active["id"], node="node-a")
+    assert run("cache_prefetch").splitlines()[-1] == "Prefetched 0 of 1 queued image(s)."
+    assert list(QueuedImage.objects.values_list("image_id", flat=True)) == [active["id"]]
+    assert cached_files(cache_dir) == []
