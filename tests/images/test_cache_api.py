@@ -142,3 +142,18 @@ def test_nodes_lists_where_an_image_is_cached(api, active, cache_dir):  # noqa: 
 def test_other_methods_are_405(api, cache_dir):  # noqa: F811
     assert api.post("/v2/cache").status_code == 405
     assert api.get("/v2/cache/clean").status_code == 405
+
+
+def test_a_member_may_not_queue_or_remove_even_its_own_image(owner, cache_dir):  # noqa: F811
+    image = create(owner, name="mine", disk_format="raw", container_format="bare")
+    upload(owner, image["id"], DATA)
+    for response in (owner.put(f"/v2/cache/{image['id']}"), owner.delete(f"/v2/cache/{image['id']}"),
+                     owner.get(f"/v2/cache/nodes/{image['id']}")):
+        assert (response.status_code, message(response)) == (403, "Access was denied to this resource.")
+    assert QueuedImage.objects.count() == 0
+
+
+def test_an_image_the_caller_cannot_see_is_404_before_the_policy(other, owner, cache_dir):  # noqa: F811
+    image = create(owner, name="private", disk_format="raw", container_format="bare")
+    response = other.put(f"/v2/cache/{image['id']}")
+    assert (response.status_code, message(response)) == (404, f"Image {image['id']} not found.")
