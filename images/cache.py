@@ -85,6 +85,7 @@ def cached_open(image_id):
     row = node_rows().filter(image_id=image_id).first()
     if row is None:
         unlink_quietly(cached_path(image_id))  # a file without its row: its image was deleted meanwhile
+        # (or, rarely, a fill between its rename and its row: that copy is lost and filled again)
         return None
     try:
         handle = open(cached_path(image_id), "rb")
@@ -131,9 +132,14 @@ def _teed_chunks(image, readable):
         while chunk := readable.read(CHUNK_SIZE):
             if writer is not None:
                 writer.write(chunk)
+                if writer.size >= image.size:
+                    # Kept before the last bytes go out: a client that has the whole image finds it cached.
+                    writer.commit()
+                    writer.discard()
+                    writer = None
             yield chunk
         if writer is not None:
-            writer.commit()
+            writer.commit()  # a short read (or an empty image): commit() tells
     finally:
         # Reached too when the client went away (the stream is closed early): nothing is kept.
         if writer is not None:

@@ -127,3 +127,14 @@ def test_a_damaged_cached_file_is_never_served(owner, active, cache_dir):
     assert download(owner, active["id"])[1] == DATA
     assert (cache_dir / active["id"]).read_bytes() == DATA  # removed, then filled again
     assert rows()[0][3] == 0
+
+
+def test_the_copy_is_kept_before_the_last_bytes_go_out(owner, active, cache_dir):
+    """A client that has the whole image (and asks GET /v2/cache next) finds it cached."""
+    stream = cache.image_data_read(image=Image.objects.get(pk=active["id"]))
+    received = b""
+    while len(received) < len(DATA):
+        received += next(stream)
+    assert (received, cached_files(cache_dir), len(rows())) == (DATA, [active["id"]], 1)
+    stream.close()
+    assert cached_files(cache_dir) == [active["id"]]
