@@ -28,3 +28,15 @@ def import_job(task_id):
 
 def import_enqueue(task_id, queue):
     import_job.using(queue_name=queue).enqueue(task_id)
+
+
+@task()
+def cache_fill_job(image_id):
+    from images import cache_manage
+
+    cache_manage.image_prefetch(image_id)
+
+
+def cache_enqueue(image_id, queue):
+    """The cache is per node: the job goes to `queue`, the queue of the node that asked."""
+    cache_fill_job.using(queue_name=queue).enqueue(image_id)

@@ -177,3 +177,45 @@ class Task(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.id} ({self.status})"
+
+
+class CachedImage(models.Model):
+    """An image whose data one node holds in its image cache (Glance's cached_images table).
+
+    `image_id` is no foreign key, as in Glance: the cache is bookkeeping beside the image rows,
+    and a row outliving its image is harmless (a file without a row is what counts as absent).
+    """
+
+    image_id = models.CharField(max_length=36)
+    node = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    hits = models.IntegerField(default=0)
+    checksum = models.CharField(max_length=32, null=True, blank=True)
+    last_accessed = models.DateTimeField(default=timezone.now)
+    last_modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        # Two workers filling the same image at once end with one row.
+        constraints = [models.UniqueConstraint(fields=["image_id", "node"], name="cachedimage_unique_node",
+                                               violation_error_message="The image is already cached on this node.")]
+        indexes = [models.Index(fields=["node", "last_accessed"])]
+
+    def __str__(self):
+        return f"{self.image_id} cached on {self.node}"
+
+
+class QueuedImage(models.Model):
+    """An image an administrator asked one node to cache (PUT /v2/cache/{id}); the row goes once cached."""
+
+    image_id = models.CharField(max_length=36)
+    node = models.CharField(max_length=255)
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["queued_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["image_id", "node"], name="queuedimage_unique_node",
+                                               violation_error_message="The image is already queued on this node.")]
+
+    def __str__(self):
+        return f"{self.image_id} queued on {self.node}"

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from images import access, lifecycle, location_api, locations, quotas, schemas, selectors, store_info
+from images import access, cache, lifecycle, location_api, locations, quotas, schemas, selectors, store_info
 from images.choices import (NAME_MAX_LENGTH, READ_ONLY, RESERVED, RESERVED_PREFIX, WRITABLE_BASE, LocationStatus,
                             Status, Visibility)
 from images.models import Image, ImageMember, ImageProperty, ImageTag
@@ -220,6 +220,13 @@ def image_delete(*, context, image_id):
     _save(image, "status", "deleted", "deleted_at")
     if not delayed:
         locations.locations_retire(image)
+    _uncache_on_commit(image)
+
+
+def _uncache_on_commit(image):
+    # Deleted or deactivated data must no longer be served from any node's cache (even when this
+    # node has none: others may).
+    transaction.on_commit(lambda: cache.image_uncache(image.pk))
 
 
 @transaction.atomic
@@ -271,6 +278,8 @@ def _toggle(context, image_id, action, source, target):
         raise Forbidden(f"Not allowed to {action} image in status '{image.status}'")
     lifecycle.transition(image, target)
     _save(image, "status")
+    if target == Status.DEACTIVATED:
+        _uncache_on_commit(image)
     return image
 
 

@@ -125,6 +125,12 @@ VARIABLES = [
         "imported image."),
     Var("INJECT_METADATA_IGNORE_USER_ROLES", ["admin"], "inject_image_metadata plugin: comma-separated roles whose "
         "imports are left as they are."),
+    Var("IMAGE_CACHE_DIR", "", "Directory of this node's image cache (Glance's image_cache_dir): downloads are "
+        "kept there and served from it; the /v2/cache admin API is on. Empty: no cache."),
+    Var("IMAGE_CACHE_MAX_SIZE", 10 * 1024 ** 3, "Bytes the image cache may hold before `manage.py cache_prune` "
+        "(or POST /v2/cache/prune) removes the least recently used images (Glance's image_cache_max_size)."),
+    Var("IMAGE_CACHE_STALL_TIME", 86400, "Seconds after which a partial cache file is stalled and removed by "
+        "`manage.py cache_clean` (or POST /v2/cache/clean) (Glance's image_cache_stall_time)."),
     Var("IMAGE_HASH_ALGORITHM", "sha512", "hashlib algorithm for os_hash_value (md5 checksum is always kept)."),
     Var("IMAGE_SIZE_CAP", 1099511627776, "Largest image upload accepted, in bytes (413 beyond)."),
     Var("IMAGE_PROPERTY_QUOTA", 128, "Most custom properties one image may carry."),

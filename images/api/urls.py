@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from images.api import import_views, views
+from images.api import cache_views, import_views, views
 from images.schemas import DOCUMENTS
 from project.api.views import schema_view
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("info/stores", views.StoresInfo.as_view()),
     path("info/stores/detail", views.StoresInfo.as_view(detail=True)),
     path("stores/<str:store_id>/<str:image_id>", views.StoreCopy.as_view()),
+    path("cache", cache_views.CacheState.as_view()),
+    path("cache/clean", cache_views.CacheClean.as_view()),
+    path("cache/prune", cache_views.CachePrune.as_view()),
+    path("cache/nodes/<str:image_id>", cache_views.CacheNodes.as_view()),
+    path("cache/<str:image_id>", cache_views.CacheEntry.as_view()),
 ] + [path(f"schemas/{name}", schema_view(document, base=views.ImagesView)) for name, document in DOCUMENTS.items()]

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.http import FileResponse
 from rest_framework.response import Response
 
-from images import data, locations, patch, quotas, selectors, services, store_info
+from images import cache, data, locations, patch, quotas, selectors, services, store_info
 from images.api.ranges import requested_range
 from images.api.serializers import image_body, image_href, member_body
 from images.stores import registry
@@ -124,7 +124,10 @@ class ImageFile(ImagesView):
         data.ensure_downloadable(context=self.caller, image=image)
         span = requested_range(request.headers, image.size) if image.size is not None else None
         offset, length = span or (0, image.size)
-        readable = locations.image_data_open(image=image, offset=offset, length=length)
+        if span is None and cache.serves(image):
+            readable = cache.image_data_read(image=image)
+        else:
+            readable = locations.image_data_open(image=image, offset=offset, length=length)
         if readable is None:
             return self.no_content()
         response = ImageDataResponse(readable, status=206 if span else 200, content_type="application/octet-stream")

@@ -42,3 +42,16 @@ def test_delete_goes_through_the_service_and_removes_the_data(admin_client, owne
 def test_protected_image_has_no_delete(admin_client, owner):
     image = create(owner, protected=True)
     assert admin_client.get(delete_url(image["id"])).status_code == 403
+
+
+def test_cached_images_are_listed_per_node_and_read_only(admin_client, db):
+    from images.models import CachedImage
+
+    CachedImage.objects.create(image_id="11111111-1111-1111-1111-111111111111", node="node-b", size=5)
+    page = admin_client.get(reverse("admin:images_cachedimage_changelist") + "?node=node-b").content.decode()
+    assert "11111111-1111-1111-1111-111111111111" in page and "node-b" in page
+    assert admin_client.get(reverse("admin:images_cachedimage_add")).status_code == 403
+    row = CachedImage.objects.get()
+    assert admin_client.post(reverse("admin:images_cachedimage_delete", args=[row.pk]), {"post": "yes"}).status_code \
+        == 403
+    assert CachedImage.objects.count() == 1

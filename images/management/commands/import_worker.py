@@ -1,4 +1,5 @@
-"""manage.py import_worker: run import tasks (django_tasks_db's db_worker on this node's queues).
+"""manage.py import_worker: run import tasks (django_tasks_db's db_worker on this node's queues), and the
+fills of this node's image cache queued with PUT /v2/cache/{id} (they are on this node's queue).
 
 It first fails the tasks of workers that died (images.recovery.imports_recover), then takes jobs
 from the shared queue and from this node's own queue (imports of data staged here).
@@ -11,7 +12,7 @@ from images import jobs, recovery
 
 
 class Command(BaseCommand):
-    help = "Run interoperable-import tasks: this node's queue and the shared one."
+    help = "Run interoperable-import tasks and image cache fills: this node's queue and the shared one."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", action="store_true", help="Run the tasks waiting now, then exit.")
