@@ -26,15 +26,11 @@ from keystoneauth1 import session as ks_session  # noqa: E402
 from keystoneauth1.identity import v3  # noqa: E402
 
 from bench._load import HEADER, measure  # noqa: E402
+from tests.support.env_files import read_env_file  # noqa: E402
 from tests.support.live_server import ROOT, LiveServer  # noqa: E402
 
 KEYSTONE_HOME = Path(os.environ.get("KEYSTONE_HOME", "/tmp/glance-keystone"))
 PATH = "/v2/metadefs/namespaces?limit=20"
-
-
-def read_env_file(path):
-    pairs = (line.removeprefix("export ").partition("=") for line in path.read_text().splitlines())
-    return {name: value for name, _, value in pairs if name}
 
 
 def user_token(env_file):

@@ -35,7 +35,8 @@ def swift_env():
     """swift.env's variables; Swift is started (and left running) when it does not answer."""
     import subprocess
 
-    from tests.support.swift_server import START, SWIFT_HOME, proxy_answers, read_env_file
+    from tests.support.env_files import read_env_file
+    from tests.support.swift_server import START, SWIFT_HOME, proxy_answers
 
     env_file = SWIFT_HOME / "swift.env"
     if not (env_file.exists() and proxy_answers(read_env_file(env_file)["SWIFT_AUTH_URL"])):

@@ -16,6 +16,7 @@ import pytest
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
+from tests.support.env_files import answers, read_env_file
 from tests.support.live_server import ROOT, LiveServer
 from tests.e2e.conftest import Cli, client_env  # noqa: F401  (client_env is a fixture)
 
@@ -25,25 +26,6 @@ STOP = ROOT / ".ci" / "keystone" / "stop"
 # Short, so the revocation test can wait it out.
 TOKEN_CACHE_TIME = 5
 _SERVER = pytest.StashKey[LiveServer]()
-
-
-def _read_env_file(path):
-    values = {}
-    for line in path.read_text().splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        if name:
-            values[name] = value
-    return values
-
-
-def _answers(url):
-    parts = urlsplit(url)
-    try:
-        connection = http_client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-        connection.request("GET", parts.path)
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
 
 
 def _run_start(*args):
@@ -60,7 +42,7 @@ def keystone_env(request):
     service user, memcached) for a Keystone that answers. A Keystone these tests started
     (KEYSTONE_REQUIRED, as `make test` sets it) is stopped again when they end."""
     env_file = KEYSTONE_HOME / "keystone.env"
-    running = env_file.exists() and _answers(_read_env_file(env_file)["KEYSTONE_AUTH_URL"])
+    running = env_file.exists() and answers(read_env_file(env_file)["KEYSTONE_AUTH_URL"])
     if not running:
         if os.environ.get("KEYSTONE_REQUIRED", "0") in ("", "0"):
             pytest.skip(f"Keystone is not running (no answer per {env_file}); start it with "
@@ -68,7 +50,7 @@ def keystone_env(request):
         _run_start()
         request.addfinalizer(lambda: subprocess.run([str(STOP)], env={**os.environ, "KEYSTONE_HOME": str(KEYSTONE_HOME)},
                                                     check=False, timeout=60))
-    return _read_env_file(env_file)
+    return read_env_file(env_file)
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +98,7 @@ class Identity:
 
 @pytest.fixture(scope="session")
 def identities(keystone_env):
-    return {path.stem: Identity(path.stem, _read_env_file(path)) for path in (KEYSTONE_HOME / "env").glob("*.env")}
+    return {path.stem: Identity(path.stem, read_env_file(path)) for path in (KEYSTONE_HOME / "env").glob("*.env")}
 
 
 @pytest.fixture(scope="session")

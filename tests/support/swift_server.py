@@ -6,12 +6,12 @@ script is run here, a failure to start fails the session, and what it started is
 """
 import os
 import subprocess
-from http import client as http_client
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.env_files import answers, read_env_file
 from tests.support.live_server import ROOT
 
 SWIFT_HOME = Path(os.environ.get("SWIFT_HOME", "/tmp/glance-swift"))
@@ -19,23 +19,9 @@ START = ROOT / ".ci" / "swift" / "start"
 STOP = ROOT / ".ci" / "swift" / "stop"
 
 
-def read_env_file(path):
-    values = {}
-    for line in path.read_text().splitlines():
-        name, _, value = line.removeprefix("export ").partition("=")
-        if name:
-            values[name] = value
-    return values
-
-
 def proxy_answers(auth_url):
     parts = urlsplit(auth_url)
-    try:
-        connection = http_client.HTTPConnection(parts.hostname, parts.port, timeout=5)
-        connection.request("GET", "/healthcheck")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
+    return answers(f"{parts.scheme}://{parts.netloc}/healthcheck")
 
 
 def _script(path):
