@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 9292
 WORKERS ?= 4
 
-.PHONY: run test test-mariadb system-packages browser-packages keystone keystone-stop test-keystone swift swift-stop test-stores clean
+.PHONY: run test test-mariadb system-packages browser-packages keystone keystone-stop test-keystone swift swift-stop ceph ceph-stop ceph-bindings test-stores glance glance-stop test-replicator clean
 
 # Debian packages mysqlclient builds against (it has no Linux wheel), and HAProxy, the front of
 # `manage.py serve`; installed only when missing.
@@ -50,13 +50,18 @@ run: $(BIN)/.installed
 
 # The whole suite: the Keystone-backed tests start a local Keystone (.ci/keystone/start) when none
 # answers, and stop it at the end; KEYSTONE_REQUIRED=0 skips them instead. The swift and s3 store
-# tests do the same with a local Swift (.ci/swift/start; SWIFT_REQUIRED=0 skips them).
+# tests do the same with a local Swift (.ci/swift/start; SWIFT_REQUIRED=0 skips them), the rbd store tests
+# with a local one-node Ceph (.ci/ceph/start; CEPH_REQUIRED=0 skips them), and the replicator's tests with a
+# real Glance 33 (.ci/glance/start; GLANCE_REQUIRED=0 skips them).
 test: $(BIN)/.installed browser-packages
-	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} SWIFT_REQUIRED=$${SWIFT_REQUIRED:-1} $(BIN)/python -m pytest
+	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} SWIFT_REQUIRED=$${SWIFT_REQUIRED:-1} CEPH_REQUIRED=$${CEPH_REQUIRED:-1} \
+		GLANCE_REQUIRED=$${GLANCE_REQUIRED:-1} \
+		$(BIN)/python -m pytest
 
 # The same suite against MariaDB; DATABASE_URL names a throwaway database that pytest-django creates and drops.
 test-mariadb: $(BIN)/.installed browser-packages
-	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} SWIFT_REQUIRED=$${SWIFT_REQUIRED:-1} \
+	KEYSTONE_REQUIRED=$${KEYSTONE_REQUIRED:-1} SWIFT_REQUIRED=$${SWIFT_REQUIRED:-1} CEPH_REQUIRED=$${CEPH_REQUIRED:-1} \
+		GLANCE_REQUIRED=$${GLANCE_REQUIRED:-1} \
 		DATABASE_URL=$${DATABASE_URL:-mysql://root@127.0.0.1:3306/glance_ci_$$$$} \
 		$(BIN)/python -m pytest
 
@@ -77,8 +82,35 @@ swift:
 swift-stop:
 	.ci/swift/stop
 
+# The rbd store's bindings: Debian's python3-rados and python3-rbd (installed when missing), linked
+# into the virtualenv by a .pth file (.ci/ceph/bindings); the servers that use an rbd store need it.
+ceph-bindings: $(BIN)/.installed
+	@if ! dpkg-query -W -f='$${Status}' python3-rbd 2>/dev/null | grep -q "install ok installed"; then \
+		echo "Installing python3-rados and python3-rbd (the rbd store's bindings)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-rados python3-rbd; \
+	fi
+	.ci/ceph/bindings $(VENV)
+
+# A local one-node Ceph (monitor on 127.0.0.1:6789, memstore OSD, pool glance-images); its settings:
+# /tmp/glance-ceph/ceph.env. ceph-stop removes it (memstore keeps the data in memory only).
+ceph: $(BIN)/.installed
+	CEPH_VENV=$(VENV) .ci/ceph/start
+
+ceph-stop:
+	.ci/ceph/stop
+
 test-stores: $(BIN)/.installed
-	SWIFT_REQUIRED=1 $(BIN)/python -m pytest tests/images/stores
+	SWIFT_REQUIRED=1 CEPH_REQUIRED=1 $(BIN)/python -m pytest tests/images/stores
+
+# A local Glance 33 (noauth, under uWSGI on 127.0.0.1:9494) for the replicator; its URL: /tmp/glance-glance33/glance.env
+glance:
+	.ci/glance/start
+
+glance-stop:
+	.ci/glance/stop
+
+test-replicator: $(BIN)/.installed
+	GLANCE_REQUIRED=1 $(BIN)/python -m pytest tests/e2e/test_replicator.py tests/e2e/test_replicator_glance.py
 
 clean:
 	rm -rf $(VENV) data

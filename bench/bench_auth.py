@@ -22,11 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from keystoneauth1 import session as ks_session  # noqa: E402
-from keystoneauth1.identity import v3  # noqa: E402
 
 from bench._load import HEADER, measure  # noqa: E402
-from tests.support.env_files import read_env_file  # noqa: E402
+from tests.support.env_files import password_session, read_env_file  # noqa: E402
 from tests.support.live_server import ROOT, LiveServer  # noqa: E402
 
 KEYSTONE_HOME = Path(os.environ.get("KEYSTONE_HOME", "/tmp/glance-keystone"))
@@ -34,11 +32,7 @@ PATH = "/v2/metadefs/namespaces?limit=20"
 
 
 def user_token(env_file):
-    env = read_env_file(env_file)
-    auth = v3.Password(auth_url=env["OS_AUTH_URL"], username=env["OS_USERNAME"], password=env["OS_PASSWORD"],
-                       project_name=env["OS_PROJECT_NAME"], user_domain_name=env["OS_USER_DOMAIN_NAME"],
-                       project_domain_name=env["OS_PROJECT_DOMAIN_NAME"])
-    return ks_session.Session(auth=auth).get_token()
+    return password_session(read_env_file(env_file)).get_token()
 
 
 def keystone_env(memcached):

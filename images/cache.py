@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from images import locations
 from images.choices import Status
 from images.models import CachedImage, Image, QueuedImage
 from images.stores.base import CHUNK_SIZE
+from project.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ def image_data_read(*, image):
     """A readable or iterable over the whole image's data: the cached file (a hit counted), else the
     store's data teed into the cache. None when the image has no data."""
     handle = cached_open(image.pk)
+    metrics.CACHE_LOOKUPS.labels(result="miss" if handle is None else "hit").inc()
     if handle is not None:
+        metrics.DOWNLOADED.labels(source="cache").inc(image.size)
         return handle
     readable = locations.image_data_open(image=image, offset=0, length=image.size)
     return None if readable is None else caching_iter(image, readable)
@@ -180,8 +183,15 @@ class CacheWriter:
         if self.failed or self.size != self.image.size or self.digest.hexdigest() != self.image.checksum:
             log.warning("Image %s is not cached: the data read does not match its size and checksum", self.image.pk)
             return
-        os.replace(self.handle.name, cached_path(self.image.pk))
-        cache_record(self.image, self.size)
+        try:
+            os.replace(self.handle.name, cached_path(self.image.pk))
+            cache_record(self.image, self.size)
+        except (OSError, DatabaseError) as exc:
+            # Before the last chunk goes out: whatever the cache meets (the database away), the download
+            # goes on. A file without its row would count as absent anyway.
+            log.warning("Image %s is not cached: %s", self.image.pk, exc)
+            unlink_quietly(self.handle.name)
+            unlink_quietly(cached_path(self.image.pk))
 
     def discard(self):
         self.handle.close()

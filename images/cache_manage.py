@@ -93,7 +93,7 @@ def queued_delete(image_id):
 def cached_clear():
     """Remove every image cached on this node; how many files went."""
     removed = 0
-    for path in _cache_files():
+    for path in cache_files():
         cache.unlink_quietly(path)
         removed += 1
     node_rows().delete()
@@ -104,7 +104,8 @@ def queued_clear():
     return node_queue_rows().delete()[0]
 
 
-def _cache_files():
+def cache_files():
+    """The cached files of this node (not the incomplete/ and locks/ directories)."""
     base = cache.base_dir()
     return [entry for entry in base.iterdir() if entry.is_file()] if base.is_dir() else []
 
@@ -129,7 +130,7 @@ def cache_clean(stall_time=None):
 def _clean(stall_time):
     stall_time = settings.IMAGE_CACHE_STALL_TIME if stall_time is None else stall_time
     recorded = set(node_rows().values_list("image_id", flat=True))
-    invalid = [path for path in _cache_files() if path.name not in recorded]
+    invalid = [path for path in cache_files() if path.name not in recorded]
     directory = incomplete_dir()
     partial = [path for path in directory.iterdir() if path.is_file()] if directory.is_dir() else []
     stalled = [path for path in partial if path.stat().st_mtime < time.time() - stall_time]
@@ -140,7 +141,7 @@ def _clean(stall_time):
 
 
 def cache_size():
-    return sum(path.stat().st_size for path in _cache_files())
+    return sum(path.stat().st_size for path in cache_files())
 
 
 def cache_prune():

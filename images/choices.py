@@ -27,6 +27,22 @@ class LocationStatus(models.TextChoices):
     PENDING_DELETE = "pending_delete", "Pending delete"
     # Data in the staging store (stage, or an import's working copy): never served, removed when the import ends.
     STAGED = "staged", "Staged"
+    # Found by `manage.py audit --fix`: the data is absent, or differs from the image's size or
+    # checksums. Never served (downloads go to another copy); back to active when a later audit
+    # finds it good again; removed with the image.
+    MISSING = "missing", "Missing"
+    CORRUPT = "corrupt", "Corrupt"
+
+
+class AuditKind(models.TextChoices):
+    """What `manage.py audit` can find (images.audit)."""
+
+    ORPHAN = "orphan", "Data no image points at"
+    MISSING = "missing", "Data of an image missing"
+    CORRUPT = "corrupt", "Data differing from its image's size or checksums"
+    STALE_STAGED = "stale_staged", "Staged data no import owns"
+    RECOVERED = "recovered", "A copy marked missing or corrupt found good again"
+    ERROR = "error", "A store that could not be audited"
 
 
 class TaskStatus(models.TextChoices):

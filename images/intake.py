@@ -24,8 +24,9 @@ from images.locations import data_discard
 from images.models import Image, ImageLocation
 from images.pipeline import DataPipeline, SizeCap
 from images.selectors import image_get
-from images.stores.errors import StoreUnavailable
+from images.stores.errors import StoreFault, StoreUnavailable
 from project.errors import Conflict, Gone, TooLarge
+from project.observability import metrics
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ def image_intake(*, context, intake):
         stored = _add(intake.store, _storage_name(intake), pipeline)
         virtual_size = inspection.verdict(formats.disk_format) if inspection else None
         return _finish(intake, stored, pipeline, virtual_size)
-    except BaseException:
-        _abandon(intake, stored)
+    except BaseException as exc:
+        _abandon(intake, stored, isinstance(exc, StoreFault))
         raise
 
 
@@ -143,9 +144,14 @@ def _storage_name(intake):
 def _add(store, image_id, pipeline):
     chunks = pipeline.chunks()
     try:
-        return store.add(image_id, chunks)
+        stored = store.add(image_id, chunks)
+    except StoreFault as fault:
+        metrics.store_error(store.store_id, "write", fault)
+        raise
     finally:
         chunks.close()
+    metrics.UPLOADED.labels(store=store.store_id).inc(stored.size)
+    return stored
 
 
 @transaction.atomic
@@ -181,12 +187,15 @@ def _record_data(image, pipeline, virtual_size, *, staged):
     image.virtual_size = virtual_size
 
 
-def _abandon(intake, stored):
+def _abandon(intake, stored, store_failed):
     """Back to queued (unless an import task reverts on its own), and the data just stored (if any)
-    removed: the client may simply try again."""
+    removed: the client may simply try again. When the store failed, what the add wrote may still be
+    there (its own clean-up met the same outage): it is removed once the store answers again."""
     if intake.path.requeue_on_failure:
-        recovery.image_requeue(intake.image_id, intake.path.receiving)
-    if stored is not None:
+        recovery.upload_abandon(intake.image_id, intake.path.receiving,
+                                stored and (intake.store.store_id, stored.url),
+                                partial_in=intake.store.store_id if store_failed and stored is None else None)
+    elif stored is not None:
         data_discard(intake.store.store_id, stored.url)
 
 

@@ -7,8 +7,9 @@ from django.utils import timezone
 from images.choices import LocationStatus
 from images.models import ImageLocation
 from images.stores import registry
-from images.stores.errors import DataNotFound, StoreFault, StoreUnavailable
-from project.errors import InvalidInput
+from images.stores.errors import DataInUse, DataNotFound, StoreFault, StoreUnavailable
+from project.errors import Conflict, InvalidInput
+from project.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +36,11 @@ def image_data_open(*, image, offset=0, length=None):
     for location in readable_locations(image):
         try:
             return _open(location, image, offset, length)
-        except DataNotFound:
+        except DataNotFound as exc:
+            metrics.store_error(location.store, "read", exc)
             log.warning("Image %s is %s but its data is missing at %s", image.pk, image.status, location.url)
         except StoreUnavailable as exc:
+            metrics.store_error(location.store, "read", exc)
             log.warning("Image %s: store %s failed, trying the next copy: %s", image.pk, location.store, exc)
             failure = exc
     if failure is not None:
@@ -49,13 +52,30 @@ def _open(location, image, offset, length):
     store = registry.store(location.store)
     if not store.random_access and (offset or length != image.size):
         raise InvalidInput(f"The {location.store} store holding this image cannot serve byte ranges.")
-    return store.get(location.url, offset, length)
+    readable = store.get(location.url, offset, length)
+    metrics.DOWNLOADED.labels(source=location.store).inc(length or 0)
+    return readable
+
+
+def copies_ensure_removable(copies, refusal):
+    """Conflict (409) "<refusal>: <the store's words>" when a store lends a copy's data to something
+    outside the service (Glance's InUseByStore: an RBD snapshot with clones), so nothing is removed.
+
+    A store that cannot answer does not hold the delete up: the removal after the commit retries it.
+    """
+    for copy in copies:
+        try:
+            registry.store(copy.store).ensure_removable(copy.url)
+        except DataInUse as exc:
+            raise Conflict(f"{refusal}: {exc.message}") from exc
+        except StoreFault as exc:
+            log.warning("Store %s could not say whether %s is in use: %s", copy.store, copy.url, exc)
 
 
 def locations_retire(image):
-    """Mark every copy of a deleted image (staged data too) for removal; the data goes once the
-    transaction commits."""
-    for location in image.locations.filter(status__in=(LocationStatus.ACTIVE, LocationStatus.STAGED)):
+    """Mark every copy of a deleted image (staged data, and copies the auditor marked missing or
+    corrupt, too) for removal; the data goes once the transaction commits."""
+    for location in image.locations.exclude(status=LocationStatus.PENDING_DELETE):
         location_retire(location)
 
 
@@ -63,7 +83,9 @@ def location_retire(location):
     """Mark one copy for removal; its data goes once the transaction commits (or, after a crash,
     when a worker starts: locations_discard_pending)."""
     ImageLocation.objects.filter(pk=location.pk).update(status=LocationStatus.PENDING_DELETE, updated_at=timezone.now())
-    transaction.on_commit(lambda: location_discard(location))
+    # Robust: the delete has committed, and what fails here (the database gone meanwhile) is retried from the
+    # pending_delete row; the client is told what happened, not that it failed.
+    transaction.on_commit(lambda: location_discard(location), robust=True)
 
 
 def data_discard(store_id, url):

@@ -6,7 +6,8 @@ Glance reads from Keystone's unified limits, here from settings (-1: unlimited):
   image_count_total      images the project owns (any status but killed/deleted)
   image_size_total       MiB of image data the project has stored
   image_count_uploading  uploads in progress
-  image_stage_total      MiB staged for import: nothing is staged here, so always 0 of unlimited
+  image_stage_total      MiB staged for import: not limited nor counted here (0 of unlimited); the
+                         staging store is bounded by its disk, and an import counts in image_size_total
 
 Usage is counted for the project that owns the image, which is what grows. Exceeding any limit
 is TooLarge (413) and the operation changes nothing.
@@ -14,7 +15,7 @@ is TooLarge (413) and the operation changes nothing.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from images.choices import LocationStatus, Status
 from images.models import Image, ImageLocation
@@ -47,14 +48,27 @@ def image_count(owner):
     return Image.objects.filter(owner=owner).exclude(status__in=GONE).count()
 
 
+def _stored_q():
+    # An image's size counts once it has data in a store, whatever number of copies it has.
+    return Q(Exists(ImageLocation.objects.filter(image=OuterRef("pk"), status=LocationStatus.ACTIVE)), size__gt=0)
+
+
 def stored_bytes(owner):
-    stored = ImageLocation.objects.filter(image=OuterRef("pk"), status=LocationStatus.ACTIVE)
-    images = Image.objects.filter(Exists(stored), owner=owner, size__gt=0).exclude(status__in=GONE)
+    images = Image.objects.filter(_stored_q(), owner=owner).exclude(status__in=GONE)
     return images.aggregate(total=Sum("size"))["total"] or 0
 
 
 def uploading_count(owner):
     return Image.objects.filter(owner=owner, status__in=UPLOADING).count()
+
+
+def usage_by_owner():
+    """Every owner's image count, stored bytes and uploads in progress, counted as the limits count them:
+    one aggregate query, rows of {owner, image_count, stored_bytes, uploading_count} by owner."""
+    return (Image.objects.exclude(status__in=GONE).exclude(owner=None).values("owner")
+            .annotate(image_count=Count("pk"), stored_bytes=Sum("size", filter=_stored_q(), default=0),
+                      uploading_count=Count("pk", filter=Q(status__in=UPLOADING)))
+            .order_by("owner"))
 
 
 def project_usage(project_id):

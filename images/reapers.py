@@ -10,9 +10,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from images.models import Image, ImageMember, ImageProperty, ImageTag
+from images.models import Image, ImageMember, ImageProperty, ImageTag, Task
 
 DETAILS = (ImageProperty, ImageTag, ImageMember)
+FINISHED_RUNS = ("SUCCESSFUL", "FAILED")
 
 
 def purge_deleted(*, age_in_days, max_rows=1000, images=False, progress=lambda table, count: None):
@@ -29,7 +30,18 @@ def purge_deleted(*, age_in_days, max_rows=1000, images=False, progress=lambda t
     if images:
         settled = expired.exclude(locations__isnull=False)
         removed[Image._meta.db_table] = _in_batches(settled, max_rows, progress)
+    removed.update(_tasks_purged(cutoff, max_rows, progress))
     return removed
+
+
+def _tasks_purged(cutoff, max_rows, progress):
+    """Import tasks past their expires_at (no longer listed) before `cutoff`, and the task engine's
+    records of runs that finished before it."""
+    from django_tasks_db.models import DBTaskResult
+
+    runs = DBTaskResult.objects.filter(status__in=FINISHED_RUNS, finished_at__lt=cutoff)
+    return {Task._meta.db_table: _in_batches(Task.objects.filter(expires_at__lt=cutoff), max_rows, progress),
+            DBTaskResult._meta.db_table: _in_batches(runs, max_rows, progress)}
 
 
 def _in_batches(queryset, max_rows, progress):

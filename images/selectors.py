@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BigIntegerField, CharField
 
 from images import access
 from images.access import enforce_image
@@ -21,9 +20,7 @@ from project.auth import policy, property_protections
 from project.errors import Forbidden, InvalidInput, NotFound
 
 SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at")
-# Nullable sort keys compare as these values, so NULLs sort the same on every database.
-NULL_SORTS_AS = {"name": ("", CharField), "container_format": ("", CharField),
-                 "disk_format": ("", CharField), "size": (0, BigIntegerField)}
+NULLABLE_SORT_KEYS = ("name", "container_format", "disk_format", "size")
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -112,7 +109,7 @@ def image_list(context, params):
     """GET /v2/images: the page `params` ask for (filters, sort, limit, marker), as `context` may see it."""
     policy.enforce(context, "get_images")
     limit = parse_limit(params)
-    order = SortOrder.of(*parse_sort(params, SORT_KEYS, multiple=True), nulls_as=NULL_SORTS_AS)
+    order = SortOrder.of(*parse_sort(params, SORT_KEYS, multiple=True), nullable=NULLABLE_SORT_KEYS)
     images = images_listed(params, context)
     rows = page(images, order, marker=_marker(context, params.get("marker")), limit=limit)
     return ImagePage(with_details(rows, context), next_marker(rows, limit))

@@ -23,6 +23,8 @@ from project.errors import Conflict, Forbidden, InvalidInput, NotFound
 CREATE_FORBIDDEN = ("direct_url", "self", "file", "schema", "stores")
 CREATE_FIELDS = ("id", *WRITABLE_BASE)
 FORMAT_FIELDS = ("disk_format", "container_format")
+# The formats describe the data: fixed once data has been accepted.
+FORMATS_EDITABLE_IN = (Status.QUEUED, Status.IMPORTING)
 
 
 def locked_image(context, image_id):
@@ -46,7 +48,9 @@ def image_create(*, context, document):
     """Register an image (status queued) from a POST body."""
     _check_create_document(document)
     fields = {key: document[key] for key in CREATE_FIELDS if key in document}
-    properties = {key: value for key, value in document.items() if key not in CREATE_FIELDS}
+    # A null custom property (the schema file allows it for kernel_id, ramdisk_id) is one not set: values
+    # are stored as text, and a read sees no value either way.
+    properties = {key: value for key, value in document.items() if key not in CREATE_FIELDS and value is not None}
     tags = _unique(fields.pop("tags", []))
     fields.setdefault("owner", context.owner)
     if "id" in fields:
@@ -146,7 +150,7 @@ def _apply_base(context, draft, change):
         raise Conflict(f"Property {name} already present.")
     if name == "owner" and not context.is_admin:
         raise Forbidden("Owner can't be updated by non admin.")
-    if name in FORMAT_FIELDS and image.status not in (Status.QUEUED, Status.IMPORTING):
+    if name in FORMAT_FIELDS and image.status not in FORMATS_EDITABLE_IN:
         raise Forbidden(f"Attribute {name} can be only replaced for a queued image.")
     _check_minimums({name: value})
     if name == "tags":
@@ -166,6 +170,9 @@ def _apply_property(context, draft, change):
     if change.op == "remove":
         property_protections.enforce(context, name, "delete")
         del properties[name]
+    elif change.value is None:  # null unsets it, as on create
+        property_protections.enforce(context, name, "delete" if exists else "create")
+        properties.pop(name, None)
     else:
         property_protections.enforce(context, name, "update" if exists else "create")
         properties[name] = change.value
@@ -215,6 +222,9 @@ def image_delete(*, context, image_id):
     if image.protected:
         raise Forbidden(f"Image {image.pk} is protected and cannot be deleted.")
     delayed = settings.DELAYED_DELETE and image.locations.filter(status=LocationStatus.ACTIVE).exists()
+    if not delayed:
+        locations.copies_ensure_removable(image.locations.filter(status=LocationStatus.ACTIVE),
+                                          f"Image {image.pk} could not be deleted because it is in use")
     lifecycle.transition(image, Status.PENDING_DELETE if delayed else Status.DELETED)
     image.deleted, image.deleted_at = True, timezone.now()
     _save(image, "status", "deleted", "deleted_at")
@@ -225,8 +235,9 @@ def image_delete(*, context, image_id):
 
 def _uncache_on_commit(image):
     # Deleted or deactivated data must no longer be served from any node's cache (even when this
-    # node has none: others may).
-    transaction.on_commit(lambda: cache.image_uncache(image.pk))
+    # node has none: others may). Robust: the change has committed; a cache row a failure here leaves is
+    # harmless (a deleted image is never served, a deactivated one keeps its data) and cache_clean removes it.
+    transaction.on_commit(lambda: cache.image_uncache(image.pk), robust=True)
 
 
 @transaction.atomic
@@ -251,6 +262,8 @@ def image_store_delete(*, context, image_id, store_id):
     doomed = next((copy for copy in copies if copy.store == store_id), None)
     if doomed is None:
         raise NotFound(f"Image {image.pk} is not stored in store {store_id}.")
+    locations.copies_ensure_removable([doomed], f"The data for Image {image.pk} could not be deleted because "
+                                                "it is in use")
     locations.location_retire(doomed)
     _save(image)
 

@@ -32,6 +32,7 @@ _cache = {"fingerprint": None, "rules": {}}
 class Rule:
     namespace: str
     definition: dict
+    enforced: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def enforce_image_properties(properties, image_id=None):
     violations = image_property_violations(properties)
     if not violations:
         return
-    if settings.METADEF_ENFORCEMENT == "enforce":
+    if refuses(violations):
         raise InvalidInput(str(violations[0]))
     request_id = current_request_id()
     for violation in violations:
@@ -77,6 +78,11 @@ def enforce_image_properties(properties, image_id=None):
         PropertyWarning(image_id=image_id or "", property=violation.name, value=properties[violation.name],
                         namespace=violation.namespace, reason=violation.reason, request_id=request_id)
         for violation in violations)
+
+
+def refuses(violations):
+    """Whether these violations refuse the change (enforce) rather than being recorded (warn)."""
+    return bool(violations) and settings.METADEF_ENFORCEMENT == "enforce"
 
 
 def _problem(definition, value):
@@ -118,24 +124,31 @@ def _fingerprint():
 def _rules():
     fingerprint = _fingerprint()
     if fingerprint != _cache["fingerprint"]:
-        _cache["rules"], _cache["fingerprint"] = _build(), fingerprint
+        _cache["rules"], _cache["fingerprint"] = rules_of(), fingerprint
     return _cache["rules"]
 
 
 def rules_of(namespace=None):
     """The rules of one namespace (enforced or not), or of every enforced one (check_image_properties)."""
-    return _build(namespace)
+    return _build({"namespace__namespace": namespace} if namespace else {"namespace__enforced": True})
 
 
-def _build(namespace=None):
-    """Image property name -> Rule, from the enforced namespaces (or `namespace`) associated with OS::Glance::Image."""
-    chosen = {"namespace__namespace": namespace} if namespace else {"namespace__enforced": True}
+def describing_rules():
+    """The definitions of every namespace associated with OS::Glance::Image, enforced or not (what the
+    admin shows beside each image property); an enforced definition wins over one that only describes."""
+    return _build({})
+
+
+def _build(chosen):
+    """Image property name -> Rule, from the namespaces `chosen` selects that are associated with OS::Glance::Image."""
     associations = ResourceTypeAssociation.objects.filter(
         resource_type__name=IMAGE_RESOURCE_TYPE, **chosen).select_related("namespace")
-    prefixes = {association.namespace_id: (association.namespace.namespace, association.prefix or "")
+    prefixes = {association.namespace_id: (association.namespace, association.prefix or "")
                 for association in associations}
     rules = {}
-    for prop in Property.objects.filter(namespace_id__in=prefixes).order_by("namespace__namespace", "name"):
+    for prop in Property.objects.filter(namespace_id__in=prefixes).order_by(
+            "-namespace__enforced", "namespace__namespace", "name"):
         namespace, prefix = prefixes[prop.namespace_id]
-        rules.setdefault(f"{prefix}{prop.name}", Rule(namespace, {**prop.schema, "name": prop.name}))
+        rules.setdefault(f"{prefix}{prop.name}",
+                         Rule(namespace.namespace, {**prop.schema, "name": prop.name}, namespace.enforced))
     return rules

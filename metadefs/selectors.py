@@ -132,9 +132,11 @@ def _child_marker(namespace, model, params):
 
 def child_get(namespace, model, name):
     try:
-        return model.objects.get(namespace=namespace, name=name)
+        child = model.objects.get(namespace=namespace, name=name)
     except model.DoesNotExist:
         raise NotFound(f"{model._meta.verbose_name.capitalize()} {name} not found in namespace {namespace}.") from None
+    child.namespace = namespace  # the one read already (a delete may take it from the database meanwhile)
+    return child
 
 
 def association_get(namespace, resource_type_name):

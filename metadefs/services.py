@@ -10,7 +10,7 @@ from metadefs import schemas
 from metadefs.models import MetadefObject, Namespace, Property, ResourceType, ResourceTypeAssociation, Tag
 from metadefs.validation import check_property_definition, validate_document
 from project.auth.policy import enforce_metadef
-from project.errors import Conflict, Forbidden, InvalidInput
+from project.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 NAMESPACE_FIELDS = ("display_name", "description")
 KINDS = {"objects": MetadefObject, "properties": Property, "tags": Tag}
@@ -21,6 +21,28 @@ def ensure_deletable(namespace):
     """The one rule guarding deletion: nothing in a protected namespace goes."""
     if namespace.protected:
         raise Forbidden(f"Namespace {namespace.namespace} is protected and cannot be deleted.")
+
+
+def _locked(namespace):
+    """Lock the namespace's row for the rest of the transaction, first: writers to one namespace and its
+    contents then queue behind each other instead of deadlocking (MariaDB), one whose namespace a delete
+    removed meanwhile gets a 404 instead of a foreign-key failure, and protection is read as it is now."""
+    fresh = Namespace.objects.select_for_update().filter(pk=namespace.pk).only("pk", "protected").first()
+    if fresh is None:
+        raise NotFound(f"Namespace {namespace.namespace} not found.")
+    namespace.protected = fresh.protected
+    return namespace
+
+
+def _locked_child(child):
+    """`_locked` for the child's namespace, then the child's own row: one deleted meanwhile is a 404
+    (saving it would insert it again)."""
+    _locked(child.namespace)
+    if not type(child).objects.select_for_update().filter(pk=child.pk).exists():
+        name = child.resource_type if isinstance(child, ResourceTypeAssociation) else child.name
+        raise NotFound(f"{type(child)._meta.verbose_name.capitalize()} {name} not found in namespace "
+                       f"{child.namespace}.")
+    return child
 
 
 def _require_name(name, what):
@@ -46,6 +68,7 @@ def namespace_enforcement_set(*, namespace, enforced):
         namespace.save(update_fields=["enforced", "updated_at"])
 
 
+@transaction.atomic
 def namespace_create(*, context, document):
     """Create a namespace with everything it embeds, or nothing at all."""
     enforce_metadef(context, "add_metadef_namespace")
@@ -87,6 +110,7 @@ def namespace_replace(*, context, namespace, document):
     ignored, as clients send back what they read.
     """
     enforce_metadef(context, "modify_metadef_namespace", namespace)
+    _locked(namespace)
     _reject_read_only(document, ("self", "schema", "created_at", "updated_at"), "a namespace")
     validate_document(schemas.NAMESPACE, document, "namespace")
     new_name = document["namespace"]
@@ -106,7 +130,7 @@ def namespace_replace(*, context, namespace, document):
 @transaction.atomic
 def namespace_delete(*, context, namespace):
     enforce_metadef(context, "delete_metadef_namespace", namespace)
-    ensure_deletable(namespace)
+    ensure_deletable(_locked(namespace))
     namespace.delete()
 
 
@@ -117,7 +141,7 @@ def namespace_contents_delete(*, context, namespace, kind):
     enforce_metadef(context, "delete_metadef_namespace", namespace)
     if kind == "tags":
         enforce_metadef(context, "delete_metadef_tags", namespace)
-    ensure_deletable(namespace)
+    ensure_deletable(_locked(namespace))
     KINDS[kind].objects.filter(namespace=namespace).delete()
     namespace.save(update_fields=["updated_at"])
 
@@ -134,6 +158,7 @@ def _property_definition(document):
 @transaction.atomic
 def property_create(*, context, namespace, document):
     enforce_metadef(context, "add_metadef_property", namespace)
+    _locked(namespace)
     _reject_read_only(document, ("created_at", "updated_at"), "a property")
     definition = _property_definition(document)
     prop = Property(namespace=namespace, name=document["name"], schema=definition)
@@ -144,6 +169,7 @@ def property_create(*, context, namespace, document):
 @transaction.atomic
 def property_replace(*, context, prop, document):
     enforce_metadef(context, "modify_metadef_property", prop.namespace)
+    _locked_child(prop)
     _reject_read_only(document, ("created_at", "updated_at"), "a property")
     definition = _property_definition(document)
     prop.name, prop.schema = document["name"], definition
@@ -170,13 +196,13 @@ def _apply_object(obj, document):
 @transaction.atomic
 def object_create(*, context, namespace, document):
     enforce_metadef(context, "add_metadef_object", namespace)
-    return _apply_object(MetadefObject(namespace=namespace), document)
+    return _apply_object(MetadefObject(namespace=_locked(namespace)), document)
 
 
 @transaction.atomic
 def object_replace(*, context, obj, document):
     enforce_metadef(context, "modify_metadef_object", obj.namespace)
-    return _apply_object(obj, document)
+    return _apply_object(_locked_child(obj), document)
 
 
 # --- tags -------------------------------------------------------------------
@@ -189,6 +215,7 @@ def _check_tag_name(name):
 @transaction.atomic
 def tag_create(*, context, namespace, name):
     enforce_metadef(context, "add_metadef_tag", namespace)
+    _locked(namespace)
     _check_tag_name(name)
     tag = Tag(namespace=namespace, name=name)
     _save_unique(tag, f"Tag {name} already exists in namespace {namespace}.")
@@ -199,6 +226,7 @@ def tag_create(*, context, namespace, name):
 def tags_create(*, context, namespace, names, append):
     """Create several tags; without `append` they replace the existing ones."""
     enforce_metadef(context, "add_metadef_tags", namespace)
+    _locked(namespace)
     for name in names:
         _check_tag_name(name)
     duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -219,6 +247,7 @@ def tags_create(*, context, namespace, names, append):
 @transaction.atomic
 def tag_rename(*, context, tag, document):
     enforce_metadef(context, "modify_metadef_tag", tag.namespace)
+    _locked_child(tag)
     _reject_read_only(document, ("created_at", "updated_at"), "a tag")
     _check_tag_name(document.get("name"))
     validate_document(schemas.TAG, document, "tag")
@@ -231,7 +260,7 @@ def tag_rename(*, context, tag, document):
 def child_delete(*, context, child):
     """Delete one property, object or tag."""
     enforce_metadef(context, DELETE_RULES[type(child)], child.namespace)
-    ensure_deletable(child.namespace)
+    ensure_deletable(_locked_child(child).namespace)
     child.delete()
 
 
@@ -249,6 +278,7 @@ def resource_type_get_or_create(name, *, protected=False):
 def association_create(*, context, namespace, document, protect_type=False):
     """Associate a resource type (created if unknown) with a namespace."""
     enforce_metadef(context, "add_metadef_resource_type_association", namespace)
+    _locked(namespace)
     _reject_read_only(document, ("created_at", "updated_at"), "a resource type association")
     validate_document(schemas.RESOURCE_TYPE_ASSOCIATION, document, "resource type association")
     _require_name(document["name"], "a resource type")
@@ -266,7 +296,7 @@ def association_create(*, context, namespace, document, protect_type=False):
 @transaction.atomic
 def association_delete(*, context, association):
     enforce_metadef(context, "remove_metadef_resource_type_association", association.namespace)
-    ensure_deletable(association.namespace)
+    ensure_deletable(_locked_child(association).namespace)
     association.delete()
 
 

@@ -55,6 +55,8 @@ VARIABLES = [
         "Empty means SQLite at $GLANCE_DATA_DIR/glance.sqlite3."),
     Var("SQLITE_OPTIMIZE_INTERVAL", 300, "SQLite: seconds between refreshes of the query planner's statistics."),
     Var("DATABASE_BUSY_TIMEOUT", 30, "SQLite: seconds a writer waits for the lock before failing."),
+    Var("SQLITE_MMAP_SIZE", 268435456, "SQLite: bytes of the database file each connection reads through "
+        "memory mapping (PRAGMA mmap_size); 0 turns it off."),
     Var("SECRET_KEY", "insecure-development-key-change-me", "Django secret key (set it in production)."),
     Var("DEBUG", False, "Django debug mode."),
     Var("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"], "Comma-separated host names served."),
@@ -83,6 +85,9 @@ VARIABLES = [
     Var("API_LIMIT_MAX", 1000, "Largest page size a list request may ask for."),
     Var("LIMIT_PARAM_DEFAULT", 25, "Page size when a list request gives no limit."),
     Var("LOG_LEVEL", "INFO", "Root log level."),
+    Var("LOG_FORMAT", "text", "text or json: one JSON object per log line."),
+    Var("METRICS_BIND", "", "host:port where manage.py serve also answers Prometheus scrapes without identity."),
+    Var("HEALTHCHECK_DISABLE_FILE", "", "GET /healthcheck answers 503 DISABLED BY FILE while this file exists."),
     Var("METADEF_ENFORCEMENT", "off", "off (Glance's behaviour), warn or enforce: image properties set on create and "
         "patch are checked against the definitions of enforced namespaces associated with OS::Glance::Image."),
     Var("IMAGE_STORES", {}, "The image stores, a JSON object: store id -> {\"type\": driver, \"description\", "
@@ -155,6 +160,14 @@ VARIABLES = [
     Var("IMPORT_MAX_REDIRECTS", 5, "Most redirects followed when fetching a user's URL; each target is checked again."),
     Var("HTTP_CONNECT_TIMEOUT", 10, "Seconds to wait for a remote HTTP server to accept a connection."),
     Var("HTTP_READ_TIMEOUT", 60, "Seconds to wait for a remote HTTP server's next bytes."),
+    Var("ADMIN_KEYSTONE_LOGIN", False, "keystone: the Django admin also accepts Keystone credentials of a user "
+        "the context_is_admin rule passes (role admin) in ADMIN_KEYSTONE_PROJECT."),
+    Var("ADMIN_KEYSTONE_PROJECT", "admin", "ADMIN_KEYSTONE_LOGIN: the project an administrator's login is scoped to."),
+    Var("ADMIN_KEYSTONE_DOMAIN", "Default", "ADMIN_KEYSTONE_LOGIN: domain name of the administrators and the project."),
+    Var("AUDIT_MAX_RATE", 50 * 1024 ** 2, "Bytes per second `manage.py audit` reads stored data at, over the "
+        "whole run (its --max-rate); 0: unlimited."),
+    Var("AUDIT_ORPHAN_GRACE_HOURS", 24, "Hours data no image points at must be old before `manage.py audit --fix` "
+        "removes it (its --grace-hours)."),
 ]
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from project.database import database_config
 from project.env import BASE_DIR, read_all
+from project.observability.logs import logging_config
 
 ENV = read_all()
 
@@ -32,7 +33,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "project.api.middleware.RequestIdMiddleware",
+    "project.observability.middleware.ObservationMiddleware",
     "project.api.middleware.CollapseSlashesMiddleware",
+    "project.api.health.HealthcheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Answers only under STATIC_URL, before sessions and auth: a static file costs no query or token check.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,7 +68,8 @@ TEMPLATES = [
 ]
 
 SQLITE_OPTIMIZE_INTERVAL = ENV["SQLITE_OPTIMIZE_INTERVAL"]
-DATABASES = {"default": database_config(ENV["DATABASE_URL"], DATA_DIR, ENV["DATABASE_BUSY_TIMEOUT"])}
+DATABASES = {"default": database_config(ENV["DATABASE_URL"], DATA_DIR, ENV["DATABASE_BUSY_TIMEOUT"],
+                                        ENV["SQLITE_MMAP_SIZE"])}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -164,13 +168,17 @@ IMPORT_ALLOW_PRIVATE_NETWORKS = ENV["IMPORT_ALLOW_PRIVATE_NETWORKS"]
 IMPORT_MAX_REDIRECTS = ENV["IMPORT_MAX_REDIRECTS"]
 HTTP_CONNECT_TIMEOUT = ENV["HTTP_CONNECT_TIMEOUT"]
 HTTP_READ_TIMEOUT = ENV["HTTP_READ_TIMEOUT"]
+AUDIT_MAX_RATE = ENV["AUDIT_MAX_RATE"]
+AUDIT_ORPHAN_GRACE_HOURS = ENV["AUDIT_ORPHAN_GRACE_HOURS"]
+HEALTHCHECK_DISABLE_FILE = ENV["HEALTHCHECK_DISABLE_FILE"]
+METRICS_BIND = ENV["METRICS_BIND"]
+ADMIN_KEYSTONE_LOGIN = ENV["ADMIN_KEYSTONE_LOGIN"]
+ADMIN_KEYSTONE_PROJECT = ENV["ADMIN_KEYSTONE_PROJECT"]
+ADMIN_KEYSTONE_DOMAIN = ENV["ADMIN_KEYSTONE_DOMAIN"]
+# Django users first (createsuperuser); then, with ADMIN_KEYSTONE_LOGIN in keystone mode, Keystone's administrators.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "project.auth.admin_login.KeystoneAdminBackend"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": ENV["LOG_LEVEL"]},
-    # swiftclient logs every refused request at INFO, a curl line included, even the 404s the swift
-    # store asks for on purpose (does this container exist?); the store reports real faults itself.
-    "loggers": {"swiftclient": {"level": "WARNING"}},
-}
+LOG_FORMAT = ENV["LOG_FORMAT"]
+if LOG_FORMAT not in ("text", "json"):
+    raise SystemExit(f"LOG_FORMAT={LOG_FORMAT!r}: it is text or json")
+LOGGING = logging_config(LOG_FORMAT, ENV["LOG_LEVEL"])

@@ -7,6 +7,7 @@ the operating system's exception.
 """
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from images.stores.errors import ReadOnlyStore, StoreConfigurationError
 
@@ -27,10 +28,25 @@ class StoredData:
 
 @dataclass(frozen=True)
 class StoredItem:
-    """One piece of data a store holds (iter_stored)."""
+    """One piece of data a store holds (iter_stored); `modified` (aware, UTC) tells the auditor how old
+    data nobody points at is, so that it never removes what an upload is about to record."""
 
     url: str
     size: int
+    modified: datetime = None
+
+
+@dataclass(frozen=True)
+class PartialItem:
+    """What an `add` of image `image_id` cut short left in a store and nothing removed since (its process
+    died for good), for the auditor: `url` names it in the store's words, `key` is what remove_partial
+    needs to find it again."""
+
+    image_id: str
+    url: str
+    size: int = None
+    modified: datetime = None
+    key: tuple = ()
 
 
 class Store(ABC):
@@ -42,6 +58,8 @@ class Store(ABC):
 
     read_only = False
     random_access = True
+    # Whether iter_stored lists everything the store holds for this service (the auditor walks it).
+    listable = True
     # Option name -> default; an option not listed here is a configuration error.
     options = {}
 
@@ -95,10 +113,25 @@ class Store(ABC):
     def delete(self, url):
         """Remove the data at `url`; absent data is not an error (DataNotFound if `url` is not this store's)."""
 
+    def ensure_removable(self, url):
+        """Raise DataInUse when something outside the service still uses the data at `url` (asked
+        before an image is deleted, so that it stays intact: stores without such uses never raise)."""
+
     @abstractmethod
     def discard_partial(self, image_id):
         """Remove what an `add` of `image_id` cut short by a crash left behind, if the store keeps any."""
 
+    def check(self):
+        """Raise a StoreFault when the store cannot take or serve data now (the health check asks)."""
+
+    def iter_partial(self):
+        """Every PartialItem the store holds: nothing, for stores whose adds leave nothing behind."""
+        return iter(())
+
+    def remove_partial(self, item):
+        """Remove one PartialItem, unless it has since become complete data (the add was alive after all)."""
+
     @abstractmethod
     def iter_stored(self):
-        """Every piece of complete data the store holds, as StoredItem (for the auditor)."""
+        """Every piece of complete data the store holds, as StoredItem with its size and modification time
+        (for the auditor)."""

@@ -4,7 +4,7 @@ Drivers translate their SDK's or the operating system's failures into these,
 so the one exception handler answers them (never a 500) and services can
 tell a full disk from a client's broken stream.
 """
-from project.errors import DomainError, Gone, NotFound, ServiceUnavailable, TooLarge
+from project.errors import Conflict, DomainError, Gone, NotFound, ServiceUnavailable, TooLarge
 
 
 class StoreFault(DomainError):
@@ -31,6 +31,14 @@ class StoreFull(StoreFault, TooLarge):
 
 class DataNotFound(StoreFault, NotFound):
     """Nothing is stored at the location, or the location is not this store's (404)."""
+
+
+class DataInUse(StoreFault, Conflict):
+    """Something outside the service still uses the data (an RBD clone of it): 409, Glance's InUseByStore."""
+
+    def __init__(self, detail):
+        super().__init__("The image cannot be deleted because it is in use through the backend store outside "
+                         f"of Glance ({detail}).")
 
 
 class ReadOnlyStore(StoreFault, Gone):

@@ -7,15 +7,20 @@ image and a failed upload leaves nothing behind.
 import errno
 import logging
 import os
+import re
 import tempfile
+from datetime import datetime, timezone
 from contextlib import contextmanager
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import unquote, urlparse
 
-from images.stores.base import CHUNK_SIZE, Store, StoredData, StoredItem
+from images.stores.base import CHUNK_SIZE, PartialItem, Store, StoredData, StoredItem
 from images.stores.errors import (DataNotFound, StoreConfigurationError, StoreFull, StoreUnavailable,
                                   StoreWriteDenied)
 
+# What _add writes before renaming it to the image id (tempfile's random part in the middle).
+PARTIAL = re.compile(r"\.(?P<image_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\..+\.part")
 log = logging.getLogger(__name__)
 
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
@@ -75,6 +80,13 @@ class FileStore(Store):
     def properties(self):
         return {"data_dir": str(self.directory), "chunk_size": CHUNK_SIZE, "thin_provisioning": False}
 
+    def check(self):
+        if self.directory.is_dir() and os.access(self.directory, os.W_OK | os.X_OK):
+            return
+        if not self.directory.exists() and os.access(self.directory.parent, os.W_OK):
+            return  # the first upload creates it
+        raise StoreUnavailable(f"The file store's directory {self.directory} is not writable.")
+
     def _add(self, image_id, chunks):
         final = self.directory / image_id
         with os_faults(self.directory):
@@ -110,11 +122,31 @@ class FileStore(Store):
             _remove(temporary)
 
     def iter_stored(self):
+        for entry, stat in self._files():
+            if not entry.name.startswith("."):  # dot files: uploads still being written, or their leftovers
+                yield StoredItem(Path(entry.path).as_uri(), stat.st_size, _mtime(stat))
+
+    def iter_partial(self):
+        for entry, stat in self._files():
+            match = PARTIAL.fullmatch(entry.name)
+            if match:
+                yield PartialItem(match["image_id"], Path(entry.path).as_uri(), stat.st_size, _mtime(stat),
+                                  key=(entry.path,))
+
+    def remove_partial(self, item):
+        _remove(Path(item.key[0]))  # an add that finished has renamed it: nothing is there
+
+    def _files(self):
+        """(entry, stat) of every regular file in the directory."""
         with os_faults(self.directory):
             entries = list(os.scandir(self.directory)) if self.directory.exists() else []
         for entry in entries:
-            if entry.is_file() and not entry.name.startswith("."):
-                yield StoredItem(Path(entry.path).as_uri(), entry.stat().st_size)
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:
+                continue  # removed since the directory was read
+            if S_ISREG(stat.st_mode):
+                yield entry, stat
 
     def owns(self, url):
         try:
@@ -145,6 +177,10 @@ def _write_all(out, chunks, final):
         out.flush()
         os.fsync(out.fileno())
     return size
+
+
+def _mtime(stat):
+    return datetime.fromtimestamp(stat.st_mtime, timezone.utc)
 
 
 def _remove(path):

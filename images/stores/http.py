@@ -47,6 +47,7 @@ class HttpStore(Store):
     verified, where glance_store's https_insecure defaults to true)."""
 
     read_only = True
+    listable = False  # the remote data is not this store's to list, audit or remove
     options = {"allow_private_networks": False, "max_redirects": 5, "ca_certificates_file": "", "insecure": False}
 
     def configure(self, **options):

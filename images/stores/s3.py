@@ -31,7 +31,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from images.stores.base import Store, StoredData, StoredItem
+from images.stores.base import PartialItem, Store, StoredData, StoredItem
 from images.stores.errors import (DataNotFound, StoreConfigurationError, StoreFull, StoreUnavailable,
                                   StoreWriteDenied)
 from images.stores.pieces import MAX_OBJECT_SIZE, Pieces, piece_size
@@ -196,10 +196,37 @@ class S3Store(Store):
             try:
                 for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
                     for entry in page.get("Contents", []):
-                        yield StoredItem(self._url(entry["Key"]), entry["Size"])
+                        yield StoredItem(self._url(entry["Key"]), entry["Size"], entry["LastModified"])
             except ClientError as exc:
                 if not _not_found(exc):
                     raise
+
+    def iter_partial(self):
+        """Multipart uploads still open under the prefix (S3 keeps their parts, and bills them, until aborted)."""
+        client = self._client()
+        with s3_faults(f"the uploads of bucket {self.bucket}"):
+            for upload in self._open_uploads(client, self.prefix):
+                key, upload_id = upload["Key"], upload["UploadId"]
+                yield PartialItem(key.removeprefix(self.prefix), f"{self._url(key)}?uploadId={quote(upload_id)}",
+                                  self._parts_size(client, key, upload_id), upload["Initiated"], key=(key, upload_id))
+
+    def remove_partial(self, item):
+        key, upload_id = item.key
+        with s3_faults(item.url):
+            try:  # an upload completed since is no longer open: S3 answers NoSuchUpload
+                self._client().abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            except ClientError as exc:
+                if not _not_found(exc):
+                    raise
+
+    def _parts_size(self, client, key, upload_id):
+        pages = client.get_paginator("list_parts").paginate(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        try:
+            return sum(part["Size"] for page in pages for part in page.get("Parts", []))
+        except ClientError as exc:
+            if _not_found(exc):
+                return 0  # completed or aborted since it was listed
+            raise
 
     # --- where data goes ------------------------------------------------------------
 
@@ -252,6 +279,14 @@ class S3Store(Store):
         except ClientError as exc:
             if not _not_found(exc):
                 raise
+
+    def check(self):
+        try:
+            with s3_faults(self.bucket):
+                self._client().list_objects_v2(Bucket=self.bucket, MaxKeys=1)
+        except DataNotFound:
+            if not self.create_bucket_on_put:
+                raise StoreUnavailable(f"S3 bucket {self.bucket} does not exist (create_bucket_on_put is off).")
 
     def _ensure_bucket(self, client):
         if self._bucket_known:

@@ -30,6 +30,7 @@ import logging
 import re
 import threading
 import uuid
+from datetime import datetime, timezone
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
@@ -39,7 +40,7 @@ from keystoneauth1.identity import v3
 from requests.exceptions import RequestException
 from swiftclient.client import ClientException, Connection
 
-from images.stores.base import CHUNK_SIZE, Store, StoredData, StoredItem
+from images.stores.base import CHUNK_SIZE, PartialItem, Store, StoredData, StoredItem
 from images.stores.errors import (DataNotFound, StoreConfigurationError, StoreFull, StoreUnavailable,
                                   StoreWriteDenied)
 from images.stores.pieces import MAX_OBJECT_SIZE, Pieces, piece_size
@@ -77,6 +78,11 @@ def swift_faults(what):
 
 def _is_manifest(headers):
     return headers.get("x-static-large-object", "").lower() == "true"
+
+
+def _listed_time(value):
+    """A container listing's last_modified: UTC, without a zone."""
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
 
 
 def _missing(exc):
@@ -221,7 +227,48 @@ class SwiftStore(Store):
         with swift_faults(f"the containers of store {self.store_id}"):
             for container in self._image_containers(connection):
                 for entry in self._listing(connection, container):
-                    yield StoredItem(self._url(container, entry["name"]), int(entry["bytes"]))
+                    yield StoredItem(self._url(container, entry["name"]), int(entry["bytes"]),
+                                     _listed_time(entry["last_modified"]))
+
+    def iter_partial(self):
+        """Groups of segments (`<image id>/<upload>/`) that no manifest names: an add that died past
+        large_object_size (its first part, at the image's name, is listed as stored data)."""
+        connection = self._connection()
+        with swift_faults(f"the segments of store {self.store_id}"):
+            groups = {}
+            for entry in self._listing(connection, self.segments_container):
+                image_id, _, rest = entry["name"].partition("/")
+                prefix = f"{image_id}/{rest.partition('/')[0]}/"
+                size, modified = groups.get(prefix, (0, None))
+                listed = _listed_time(entry["last_modified"])
+                groups[prefix] = (size + int(entry["bytes"]), max(modified or listed, listed))
+            for prefix, (size, modified) in groups.items():
+                image_id = prefix.partition("/")[0]
+                if prefix not in self._manifest_groups(connection, image_id):
+                    yield PartialItem(image_id, f"swift://{self.store_id}/{self.segments_container}/{quote(prefix)}",
+                                      size, modified, key=(prefix,))
+
+    def remove_partial(self, item):
+        prefix = item.key[0]
+        connection = self._connection()
+        with swift_faults(item.url):
+            if prefix in self._manifest_groups(connection, prefix.partition("/")[0]):
+                return  # the add finished after all
+            for entry in self._listing(connection, self.segments_container, prefix=prefix):
+                self._delete(connection, self.segments_container, entry["name"], manifest=False)
+
+    def _manifest_groups(self, connection, image_id):
+        """The segment groups the manifest at `image_id` names (none: no object there, or a plain one)."""
+        container = self.container_for(image_id)
+        try:
+            if not _is_manifest(connection.head_object(container, image_id)):
+                return set()
+            _, body = connection.get_object(container, image_id, query_string="multipart-manifest=get")
+        except ClientException as exc:
+            if _missing(exc):
+                return set()
+            raise
+        return {segment["name"].lstrip("/").partition("/")[2].rpartition("/")[0] + "/" for segment in json.loads(body)}
 
     # --- where data goes ------------------------------------------------------------
 
@@ -255,8 +302,10 @@ class SwiftStore(Store):
     # --- writing ------------------------------------------------------------
 
     def _write(self, connection, container, image_id, source, written):
-        etag = connection.put_object(container, image_id, source.stream(self.large_object_size))
+        # Counted as written before the PUT answers: a proxy that gave up waiting for a busy object server
+        # answers 503 while the server may still store the object, so a failed upload removes it anyway.
         written.obj = True
+        etag = connection.put_object(container, image_id, source.stream(self.large_object_size))
         if source.more():
             self._spill(connection, container, image_id, source, written, etag)
 
@@ -283,6 +332,10 @@ class SwiftStore(Store):
 
     def _segment(self, name, etag, size):
         return {"path": f"/{self.segments_container}/{name}", "etag": etag, "size_bytes": size}
+
+    def check(self):
+        with swift_faults("the account"):
+            self._connection().head_account()
 
     def _ensure_container(self, connection, container):
         if container in self._known_containers:

@@ -5,10 +5,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions as drf
 
+from project import database
 from project.api.errors import error_response
 from project.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "The database is unavailable; try again later."
 
 
 def exception_handler(exc, context):
@@ -27,6 +30,8 @@ def exception_handler(exc, context):
         headers = {"Allow": ", ".join(context["view"].allowed_methods)}
     elif isinstance(exc, drf.APIException):
         status, message = exc.status_code, _detail_text(exc.detail)
+    elif database.is_unavailable(exc):
+        return database_unavailable_response(exc, accept)
     else:
         return None
     return error_response(status, message, accept, headers)
@@ -38,3 +43,9 @@ def _detail_text(detail):
     if isinstance(detail, dict):
         return " ".join(f"{key}: {_detail_text(value)}" for key, value in detail.items())
     return str(detail)
+
+
+def database_unavailable_response(exc, accept):
+    """503 for a request that met a database it could not reach (views, middleware, handler500 alike)."""
+    log.warning("503: the database is unavailable: %s", exc)
+    return error_response(503, DATABASE_UNAVAILABLE, accept)

@@ -1,9 +1,14 @@
 """The protocol pieces every Glance resource shares: base view, versions, errors."""
+import sys
+
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from project import database
 from project.api.errors import error_response
+from project.api.exceptions import database_unavailable_response
 from project.api.versions import supported_versions
 from project.errors import InvalidInput
 
@@ -47,6 +52,9 @@ def versions_document(request):
     }
 
 
+# Exempt as the API views (DRF's are): without it, Django's CSRF check answers another method with
+# its 403 page before the 405 Glance answers.
+@csrf_exempt
 def versions(request):
     """GET / answers 300 Multiple Choices; GET /versions answers 200."""
     if request.method != "GET":
@@ -61,6 +69,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this inside its `except`: an error raised outside a DRF view (a middleware) is still at hand.
+    raised = sys.exc_info()[1]
+    if database.is_unavailable(raised):
+        return database_unavailable_response(raised, request.META.get("HTTP_ACCEPT", ""))
     return error_response(500, "The server has either erred or is incapable of performing the requested "
                           "operation.", request.META.get("HTTP_ACCEPT", ""))
 

@@ -17,7 +17,7 @@ from project.auth.context import RequestContext
 from project.errors import ServiceUnavailable, Unauthorized
 
 GROUP = "keystone_authtoken"
-VERSIONS_PATHS = frozenset({"/", "/versions", "/versions/"})
+OPEN_PATHS = frozenset({"/", "/versions", "/versions/", "/healthcheck", "/v2/openapi.json"})
 ANONYMOUS = RequestContext(None, None, frozenset())
 
 
@@ -99,6 +99,7 @@ class KeystoneAuth:
 
 
 def requires_token(path):
-    """Everything but the versions document and the Django admin (own login, static files)."""
+    """Everything but the versions document, the API description, the health check (load balancers
+    have no token) and the Django admin (own login, static files)."""
     static = "/" + settings.STATIC_URL.lstrip("/")
-    return path not in VERSIONS_PATHS and not path.startswith(("/admin/", static))
+    return path not in OPEN_PATHS and not path.startswith(("/admin/", static))

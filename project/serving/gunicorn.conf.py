@@ -20,9 +20,9 @@ keepalive = 0
 # 70 KB query strings (an id=in: filter of a few hundred ids) and 16 KB headers (Keystone tokens).
 limit_request_line = 0
 limit_request_field_size = 32768
-accesslog = "-"
-# The client's address comes from HAProxy's X-Forwarded-For (gunicorn listens on a unix socket only).
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(L)ss'
+# No access log of gunicorn's: the service writes one line per request itself (project/observability),
+# with who asked and which route answered.
+accesslog = None
 
 
 def _close_unix_at_once(close_graceful):

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from project.serving import haproxy
+from project.serving.restarts import Restarts
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent / "gunicorn.conf.py"
 ROOT = GUNICORN_CONFIG.parents[2]
@@ -15,6 +16,21 @@ ROOT = GUNICORN_CONFIG.parents[2]
 
 class ServeError(RuntimeError):
     pass
+
+
+def metrics_start(data_dir):
+    """Every worker process (gunicorn's, the import workers) writes its metrics to files in one
+    directory that a scrape adds up (prometheus-client's multiprocess mode); it is emptied at each start,
+    as the counters restart. With METRICS_BIND, this process answers scrapes on that address too."""
+    from django.conf import settings
+
+    directory = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(data_dir / "prometheus")))
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    if settings.METRICS_BIND:
+        from project.observability.exporter import serve_metrics
+
+        serve_metrics(settings.METRICS_BIND)
 
 
 def haproxy_bind(bind):
@@ -30,12 +46,14 @@ class Service:
         self.task_workers = task_workers
         self.socket = self.data_dir / "gunicorn.sock"
         self.processes = {}
+        self.restarts = Restarts()
 
     def start(self):
         if shutil.which("haproxy") is None:
             raise ServeError("haproxy is not installed (apt-get install haproxy; `make run` installs it).")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
+        metrics_start(self.data_dir)
         self.processes["gunicorn"] = self._gunicorn()
         self._wait_for_socket(timeout=60)
         config = self.data_dir / "haproxy.cfg"
@@ -59,6 +77,19 @@ class Service:
 
     def _start_import_worker(self, name):
         self.processes[name] = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "import_worker"], cwd=ROOT)
+        self.restarts.started_now(name)
+
+    def _restart_import_workers(self, ended):
+        """An import worker that dies is started again (project/serving/restarts.py says when), and fails
+        (and undoes) the import it ran when it starts: the API stays up."""
+        for name in [name for name in ended if name.startswith("import_worker")]:
+            ended.remove(name)
+            if not self.restarts.waiting(name):
+                delay = self.restarts.exited(name)
+                print(f"{name} exited with {self.processes[name].returncode}; restarting it in {delay:g} s",
+                      flush=True)
+        for name in self.restarts.ready():
+            self._start_import_worker(name)
 
     def _wait_for_socket(self, timeout):
         deadline = time.monotonic() + timeout
@@ -75,14 +106,8 @@ class Service:
             signal.signal(signum, lambda *_: stopping.append(True))
         while not stopping:
             ended = [name for name, process in self.processes.items() if process.poll() is not None]
-            # An import worker that dies is started again, and fails (and undoes) the import it ran when it
-            # starts: the API stays up. HAProxy or gunicorn ending ends the service.
-            for name in [name for name in ended if name.startswith("import_worker")]:
-                print(f"{name} exited with {self.processes[name].returncode}; restarting it", flush=True)
-                time.sleep(1)  # a worker that cannot start at all must not spin
-                self._start_import_worker(name)
-                ended.remove(name)
-            if ended:
+            self._restart_import_workers(ended)
+            if ended:  # HAProxy or gunicorn ending ends the service
                 print(f"{ended[0]} exited with {self.processes[ended[0]].returncode}; stopping", flush=True)
                 self.stop()
                 return 1

@@ -3,6 +3,7 @@ import hashlib
 import os
 
 import pytest
+from django.db import OperationalError, connection
 
 from images import cache
 from images.models import CachedImage, Image, QueuedImage
@@ -138,3 +139,19 @@ def test_the_copy_is_kept_before_the_last_bytes_go_out(owner, active, cache_dir)
     assert (received, cached_files(cache_dir), len(rows())) == (DATA, [active["id"]], 1)
     stream.close()
     assert cached_files(cache_dir) == [active["id"]]
+
+
+def test_a_download_goes_on_when_the_database_goes_away_before_its_last_chunk(owner, active, cache_dir):
+    """The fill is recorded before the last chunk is sent; a database lost then used to cut the download
+    short (found by tests/cluster/test_database_restart.py). Now the client gets every byte, nothing is kept."""
+    response = owner.get(image_url(active["id"], "file"))
+    chunks = iter(response.streaming_content)
+    received = next(chunks)
+
+    def gone(execute, sql, params, many, context):
+        raise OperationalError(2006, "Server has gone away")
+
+    with connection.execute_wrapper(gone):
+        received += b"".join(chunks)
+    assert (response.status_code, received) == (200, DATA)
+    assert (cached_files(cache_dir), files_in(cache_dir / "incomplete"), rows()) == ([], [], [])

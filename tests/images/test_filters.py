@@ -2,6 +2,8 @@
 from datetime import datetime, timezone
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.http import QueryDict
 
 from images.filters import ImageFilterSet, split_in_list, split_operator
@@ -93,6 +95,26 @@ def test_shared_images_follow_membership_status(images, membership, member_statu
     assert ("b-shared" in listed(query)) is expected
 
 
+@pytest.mark.parametrize("query, membership, expected", [
+    ("visibility=shared", "accepted", ["b-shared", "mine"]),
+    ("visibility=shared", "pending", ["mine"]),
+    ("visibility=shared&member_status=pending", "pending", ["b-shared", "mine"]),
+    ("visibility=shared&member_status=all", "rejected", ["b-shared", "mine"]),
+    ("visibility=private", "accepted", ["my-private"]),
+    ("visibility=public", "accepted", ["public"]),
+])
+def test_one_visibility_keeps_the_projects_own_and_member_images(images, query, membership, expected):
+    share(images["b-shared"], "tenant-a", membership)
+    assert listed(query) == expected
+
+
+def test_caller_without_project_lists_no_shared_or_private_images(images):
+    share(images["b-shared"], "tenant-a", "accepted")
+    assert listed("visibility=shared", NOBODY) == []
+    assert listed("visibility=private", NOBODY) == []
+    assert listed("visibility=community", NOBODY) == ["community", "my-community"]
+
+
 def test_membership_of_a_non_shared_image_shows_nothing(images):
     share(images["b-private"], "tenant-a", "accepted")
     assert "b-private" not in listed("")
@@ -131,6 +153,39 @@ def test_membership_of_a_non_shared_image_shows_nothing(images):
 ])
 def test_filters(images, query, expected):
     assert listed(query) == expected
+
+
+@pytest.mark.parametrize("leading", [0, 1000], ids=["checked-per-image", "looked-up-first"])
+@pytest.mark.parametrize("query, expected", [
+    ("tag=x", ["mine", "my-community"]),
+    ("tag=x&tag=y", ["mine"]),
+    ("tag=nope", []),
+    ("os=linux", ["mine"]),
+    ("os=linux&tag=x", ["mine"]),
+    ("os=bsd&tag=x", []),
+])
+def test_tag_and_property_filters_match_whichever_way_the_query_is_shaped(images, monkeypatch, leading, query,
+                                                                         expected):
+    # Few matches lead the query (ids looked up first); many are checked image by image.
+    monkeypatch.setattr("images.filters.LEADING_MATCHES", leading)
+    assert listed(query) == expected
+    assert listed(query, ADMIN) == [name for name in expected if name != "my-community"]
+
+
+@pytest.mark.parametrize("query", ["disk_format=raw", "disk_format=in:raw,iso", "status=active", "status=queued",
+                                   "created_at=gte:2024-01-15T00:00:00Z", "updated_at=lt:2024-01-15T00:00:00Z",
+                                   "created_at=eq:2024-01-01T00:00:00Z"])
+def test_column_filters_match_however_many_images_they_match(images, monkeypatch, query):
+    """On SQLite a condition most images meet is written so that the sort order's index leads
+    (images.filters.column_condition); the answer is the same."""
+    monkeypatch.setattr("images.filters.LEADING_MATCHES", 10**6)
+    rare = listed(query)
+    monkeypatch.setattr("images.filters.LEADING_MATCHES", 0)
+    with CaptureQueriesContext(connection) as queries:
+        assert listed(query) == rare
+    if connection.vendor == "sqlite":
+        assert any('+"images_image".' in query["sql"] for query in queries.captured_queries)
+    assert rare or query == "status=active"  # the fixture's images are all queued
 
 
 def test_time_neq_excludes_one_moment(images):

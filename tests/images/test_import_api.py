@@ -272,6 +272,17 @@ def test_a_live_task_on_another_node_is_left_alone(owner, image):
     assert owner.get(image_url(image["id"])).json()["status"] == "importing"
 
 
+def test_a_running_task_of_a_node_gone_for_good_is_failed_when_the_operator_says_so(owner, image):
+    from images import recovery
+
+    stage(owner, image["id"])
+    start_import(owner, image["id"])
+    Task.objects.update(status="processing", holder="another-host:1")
+    assert recovery.imports_recover(dead_host="a-third-host") == 0
+    assert recovery.imports_recover(dead_host="another-host") == 1
+    assert owner.get(image_url(image["id"])).json()["status"] == "queued"
+
+
 def test_a_created_image_names_the_import_methods(owner, settings, tmp_path):
     response = owner.post("/v2/images", {"name": "x"})
     assert response["OpenStack-image-import-methods"] == "glance-direct,web-download,copy-image"

@@ -88,6 +88,42 @@ def test_marker_paging_walks_every_image_once(owner, catalog, query):
     assert seen == names(owner.get(f"{IMAGES}?{query}"))
 
 
+@pytest.fixture
+def nulls(owner):
+    """Names and sizes that are NULL, empty/zero or set, a minute apart (oldest first)."""
+    created = []
+    for index, (name, size) in enumerate([(None, None), ("", 0), ("a", None), (None, 0), ("", 7), ("a", 7)]):
+        image = create(owner, **({"name": name} if name is not None else {}))
+        moment = timezone.now().replace(microsecond=0) - timedelta(minutes=10 - index)
+        Image.objects.filter(pk=image["id"]).update(created_at=moment, size=size)
+        created.append(image["id"])
+    return created
+
+
+@pytest.mark.parametrize("query, expected", [
+    # NULLs first ascending, last descending (as SQLite and MariaDB sort them), then created_at
+    ("sort=name:asc", [0, 3, 1, 4, 2, 5]),
+    ("sort=name:desc", [5, 2, 4, 1, 3, 0]),
+    ("sort=size:asc", [0, 2, 1, 3, 4, 5]),
+    ("sort=size:desc", [5, 4, 3, 1, 2, 0]),
+    ("sort=name:asc,size:desc", [3, 0, 4, 1, 5, 2]),
+    ("sort=name:desc,size:asc", [2, 5, 1, 4, 0, 3]),
+    ("sort=size:asc,name:desc", [2, 0, 1, 3, 5, 4]),
+    ("sort=size:desc,created_at:asc", [4, 5, 1, 3, 0, 2]),
+])
+@pytest.mark.parametrize("limit", [1, 2, 4])
+def test_nulls_sort_apart_and_marker_paging_walks_them_once(owner, nulls, query, expected, limit):
+    """Pages of every size: a mixed order (keys going different ways) narrows each page to the rows up to the
+    limit-th one's first key, NULLs and ties included."""
+    assert ids(owner.get(f"{IMAGES}?{query}")) == [nulls[index] for index in expected]
+    seen, url = [], f"{IMAGES}?{query}&limit={limit}"
+    while url:
+        body = owner.get(url).json()
+        seen += [image["id"] for image in body["images"]]
+        url = body.get("next")
+    assert seen == [nulls[index] for index in expected]
+
+
 @pytest.mark.parametrize("query, expected", [
     ("name=b", ["b"]),
     ("name=in:a,c", ["c", "a"]),

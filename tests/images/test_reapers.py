@@ -63,3 +63,22 @@ def test_batches_are_bounded_and_reported(owner):
 def test_bad_arguments_are_refused():
     with pytest.raises(CommandError):
         purge("--max-rows", "0")
+
+
+def test_tasks_expired_that_long_ago_go_with_their_runs(api, db):
+    from django_tasks_db.models import DBTaskResult
+
+    from images.models import Task
+
+    long_ago, recently = timezone.now() - timedelta(days=40), timezone.now() - timedelta(days=2)
+    old = Task.objects.create(id="11111111-1111-1111-1111-111111111111", status="success", expires_at=long_ago)
+    kept = Task.objects.create(id="22222222-2222-2222-2222-222222222222", status="success", expires_at=recently)
+    for finished in (long_ago, recently):
+        DBTaskResult.objects.create(status="SUCCESSFUL", finished_at=finished, args_kwargs={"args": [], "kwargs": {}},
+                                    task_path="images.jobs.import_job", queue_name="default",
+                                    backend_name="default", priority=0)
+    output = purge("--age-in-days", "30")
+    assert api.get(f"/v2/tasks/{old.id}").status_code == 404
+    assert api.get(f"/v2/tasks/{kept.id}").status_code == 200
+    assert list(DBTaskResult.objects.values_list("finished_at", flat=True)) == [recently]
+    assert "images_task: 1 rows removed" in output

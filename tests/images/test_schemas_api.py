@@ -27,6 +27,22 @@ def test_custom_properties_of_the_schema_file_are_validated(owner):
     assert response.status_code == 400
 
 
+def test_a_null_custom_property_is_not_set_rather_than_a_500(owner):
+    """Regression (found by schemathesis): kernel_id/ramdisk_id may be null by the schema file, and a null
+    reached the property table's NOT NULL column: POST and PATCH answered 500."""
+    created = owner.post("/v2/images", {"name": "ami", "ramdisk_id": None, "kernel_id": None})
+    assert created.status_code == 201
+    assert "ramdisk_id" not in created.json() and "kernel_id" not in created.json()
+    url, patch_type = f"/v2/images/{created.json()['id']}", "application/openstack-images-v2.1-json-patch"
+    kernel = "6f1c6a8e-9a63-4b8c-8f7f-2a0b5f3b9d11"
+    assert owner.patch(url, [{"op": "add", "path": "/kernel_id", "value": kernel}],
+                       content_type=patch_type).json()["kernel_id"] == kernel
+    unset = owner.patch(url, [{"op": "replace", "path": "/kernel_id", "value": None},
+                              {"op": "add", "path": "/ramdisk_id", "value": None}], content_type=patch_type)
+    assert unset.status_code == 200
+    assert "kernel_id" not in unset.json() and "ramdisk_id" not in unset.json()
+
+
 def test_an_operators_schema_file(owner, settings, tmp_path):
     schema_file = tmp_path / "schema-image.json"
     schema_file.write_text('{"hw_rank": {"type": "string", "enum": ["gold", "silver"]}}')

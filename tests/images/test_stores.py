@@ -1,4 +1,8 @@
 """The file store driver and the registry of named stores, on real temporary directories."""
+import os
+import time
+from datetime import datetime, timezone
+
 import pytest
 
 from images.stores import registry
@@ -76,6 +80,15 @@ def test_iter_stored_lists_complete_data_only(store):
     store.add("b", iter([b"345"]))
     (store.directory / ".c.x.part").write_bytes(b"partial")
     assert sorted((item.url.rsplit("/", 1)[1], item.size) for item in store.iter_stored()) == [("a", 2), ("b", 3)]
+
+
+def test_iter_stored_tells_when_the_data_was_written(store):
+    """The auditor's grace period for data nobody points at is measured from this."""
+    url = store.add("a", iter([b"12"])).url
+    past = time.time() - 7200
+    os.utime(store.path_of(url), (past, past))
+    (item,) = store.iter_stored()
+    assert item.modified == datetime.fromtimestamp(past, timezone.utc)
 
 
 def test_discard_partial_removes_only_that_images_leftovers(store):

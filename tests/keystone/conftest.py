@@ -13,10 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from keystoneauth1 import session as ks_session
-from keystoneauth1.identity import v3
 
-from tests.support.env_files import answers, read_env_file
+from tests.support.env_files import answers, password_session, read_env_file
 from tests.support.live_server import ROOT, LiveServer
 from tests.e2e.conftest import Cli, client_env  # noqa: F401  (client_env is a fixture)
 
@@ -83,11 +81,7 @@ class Identity:
     os_env: dict
 
     def session(self):
-        env = self.os_env
-        auth = v3.Password(auth_url=env["OS_AUTH_URL"], username=env["OS_USERNAME"], password=env["OS_PASSWORD"],
-                           project_name=env["OS_PROJECT_NAME"], user_domain_name=env["OS_USER_DOMAIN_NAME"],
-                           project_domain_name=env["OS_PROJECT_DOMAIN_NAME"])
-        return ks_session.Session(auth=auth)
+        return password_session(self.os_env)
 
     def new_token(self):
         return self.session().get_token()

@@ -129,3 +129,15 @@ def test_revoked_token_is_rejected_once_the_cache_time_has_passed(http, identiti
         reply = http("GET", NAMESPACES, token)
         assert (reply.status, reply.json()) == (401, UNAUTHENTICATED)
     assert http("GET", NAMESPACES, tokens["alpha-member"]).status == 200
+
+
+def test_the_health_check_needs_no_token(http):
+    reply = http("GET", "/healthcheck", headers={"Accept": "text/plain"})
+    assert (reply.status, reply.body) == (200, b"OK")
+
+
+def test_the_api_description_needs_no_token(http):
+    reply = http("GET", "/v2/openapi.json")
+    assert reply.status == 200
+    assert reply.json()["components"]["securitySchemes"]["token"]["name"] == "X-Auth-Token"
+    assert http("GET", "/v2/schemas/image").status == 401  # what it describes still does

@@ -6,9 +6,11 @@ from the shared queue and from this node's own queue (imports of data staged her
 """
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from images import jobs, recovery
+from project.database import is_unavailable
 
 
 class Command(BaseCommand):
@@ -19,7 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls of the queue.")
 
     def handle(self, *, batch, interval, verbosity, **options):
-        failed = recovery.imports_recover()
+        try:
+            failed = recovery.imports_recover()
+        except DatabaseError as exc:
+            if not is_unavailable(exc):
+                raise
+            # manage.py serve starts it again, later each time (project/serving/restarts.py)
+            raise CommandError(f"The database cannot be reached: {exc}") from None
         if failed:
             self.stderr.write(f"Failed {failed} import task(s) whose worker had stopped.")
         queues = ",".join((jobs.DEFAULT_QUEUE, jobs.node_queue(settings.NODE_NAME)))

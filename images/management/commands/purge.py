@@ -4,9 +4,9 @@ from images.reapers import purge_deleted
 
 
 class Command(BaseCommand):
-    help = ("Remove the properties, tags and members of images deleted more than --age-in-days ago, in batches "
-            "(Glance's db purge); with --images also the image rows themselves (Glance's purge_images_table), "
-            "which frees their ids for reuse.")
+    help = ("Remove the properties, tags and members of images deleted more than --age-in-days ago, import tasks "
+            "expired and task runs finished that long ago, in batches (Glance's db purge); with --images also the "
+            "image rows themselves (Glance's purge_images_table), which frees their ids for reuse.")
 
     def add_arguments(self, parser):
         parser.add_argument("--age-in-days", type=int, default=30)

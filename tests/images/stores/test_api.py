@@ -71,3 +71,15 @@ def test_store_details_show_glances_properties(api, object_stores, container_nam
             "s3_store_large_object_size": 5 * MiB, "s3_store_large_object_chunk_size": 5 * MiB,
             "s3_store_thread_pools": 1}},
     ]}
+
+
+@pytest.mark.parametrize("store_id", ["objects", "buckets"])
+def test_the_health_check_asks_the_default_object_store(owner, object_stores, settings, store_id, closed_port):
+    settings.IMAGE_DEFAULT_STORE = store_id
+    response = owner.get("/healthcheck", headers={"HTTP_ACCEPT": "text/plain"})
+    assert (response.status_code, response.content) == (200, b"OK")
+    address = {"objects": "auth_url", "buckets": "endpoint_url"}[store_id]
+    unreachable = dict(settings.IMAGE_STORES[store_id], **{address: f"http://127.0.0.1:{closed_port}/auth/v1.0"})
+    settings.IMAGE_STORES = {**settings.IMAGE_STORES, store_id: {**unreachable, "retries": 0}}
+    response = owner.get("/healthcheck", headers={"HTTP_ACCEPT": "text/plain"})
+    assert (response.status_code, response.content) == (503, b"DEFAULT STORE UNAVAILABLE")

@@ -1,6 +1,7 @@
 """The s3 store driver against the real Swift s3api of .ci/swift/start (signature v4)."""
 import os
 import tracemalloc
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from botocore.exceptions import ClientError
@@ -129,6 +130,13 @@ def test_a_prefix_keeps_the_stores_keys_apart(make_s3_store, s3, container_name)
     assert [item.url for item in store.iter_stored()] == [stored.url]
     with pytest.raises(DataNotFound):
         store.get(f"s3://buckets/{container_name}/not-an-image")
+
+
+def test_iter_stored_tells_when_each_object_was_written(store):
+    before = datetime.now(timezone.utc) - timedelta(seconds=2)  # S3 keeps whole seconds
+    store.add(IMAGE_ID, iter([b"12"]))
+    (item,) = store.iter_stored()
+    assert before <= item.modified <= datetime.now(timezone.utc) + timedelta(seconds=2)
 
 
 def test_iter_stored_of_a_store_never_written_to_is_empty(store):

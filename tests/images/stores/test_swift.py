@@ -1,6 +1,7 @@
 """The swift store driver against the real Swift of .ci/swift/start (tempauth)."""
 import os
 import tracemalloc
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from swiftclient.client import ClientException, get_object
@@ -107,6 +108,13 @@ def test_iter_stored_lists_every_image_object(store):
     store.add("a", iter([b"12"]))
     store.add("b", iter([b"345"]))
     assert sorted((item.url.rsplit("/", 1)[1], item.size) for item in store.iter_stored()) == [("a", 2), ("b", 3)]
+
+
+def test_iter_stored_tells_when_each_object_was_written(store):
+    before = datetime.now(timezone.utc) - timedelta(seconds=2)  # Swift's clock is this machine's
+    store.add("a", iter([b"12"]))
+    (item,) = store.iter_stored()
+    assert before <= item.modified <= datetime.now(timezone.utc) + timedelta(seconds=2)
 
 
 def test_multiple_containers_seed_puts_images_in_prefixed_containers(make_swift_store, swift, container_name):
