@@ -54,7 +54,7 @@ def queries(summary):
         "visibility=all", "visibility=shared&member_status=pending", "member_status=all", "owner=project-0042",
         f"owner={MEMBER}", "tag=tag-07", "tag=tag-07&tag=tag-08", f"checksum={summary['checksum']}",
         f"os_hash_value={summary['os_hash_value']}", "os_hidden=true", "protected=true",
-        "size_min=17179000000", "size_max=2000000", "size_min=1000000000&size_max=2000000000",
+        "size_min=17179000000", "size_min=1", "size_max=2000000", "size_min=1000000000&size_max=2000000000",
         "disk_format=raw", "disk_format=in:iso,vmdk", "container_format=ovf", f"created_at=gt:{middle}",
         f"created_at=lte:{middle}", f"updated_at=gte:{middle}", "created_at=neq:2024-06-01T00:00:00Z",
         f"id=in:{','.join(ids[:5])}", "min_ram=2048", "p1=5", "os_distro=ubuntu", "p1=5&os_distro=ubuntu",

@@ -111,7 +111,7 @@ def image_list(context, params):
     limit = parse_limit(params)
     order = SortOrder.of(*parse_sort(params, SORT_KEYS, multiple=True), nullable=NULLABLE_SORT_KEYS)
     images = images_listed(params, context)
-    rows = page(images, order, marker=_marker(context, params.get("marker")), limit=limit)
+    rows = page(images, order, marker=_marker(context, params.get("marker")), limit=limit, ids_first=True)
     return ImagePage(with_details(rows, context), next_marker(rows, limit))
 
 

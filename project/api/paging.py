@@ -142,12 +142,22 @@ def parse_sort(params, allowed, *, multiple=False, default_key="created_at"):
     return keys, dirs
 
 
-def page(queryset, order, *, marker=None, limit):
-    """One page (a list) of `queryset` in `order`, after the `marker` row (one query; two for a mixed order)."""
+def page(queryset, order, *, marker=None, limit, ids_first=False):
+    """One page (a list) of `queryset` in `order`, after the `marker` row (one query; two for a mixed order).
+
+    `ids_first`: one more query, the page's ids and then its rows, so that finding the page reads an index alone
+    where one holds every filtered column: a member's list of 1 GB-2 GB images on MariaDB walked 6,300 rows of
+    created_at's index for its 20 (19,000 pages read, 28 ms; the ids alone: 4.5 ms)."""
     rows = queryset if marker is None else queryset.filter(order.after(marker))
     if order.mixed and limit:
         rows = rows.filter(order.within_first(rows, limit))
-    return list(order.apply(rows)[:limit])
+    rows = order.apply(rows)[:limit]
+    if not ids_first:
+        return list(rows)
+    ids = list(rows.values_list("pk", flat=True))
+    # The base manager: a row deleted since the first query still makes up the page it was found for.
+    found = queryset.model._base_manager.in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def next_marker(rows, limit, key=lambda row: row.pk):

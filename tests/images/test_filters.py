@@ -174,7 +174,8 @@ def test_tag_and_property_filters_match_whichever_way_the_query_is_shaped(images
 
 @pytest.mark.parametrize("query", ["disk_format=raw", "disk_format=in:raw,iso", "status=active", "status=queued",
                                    "created_at=gte:2024-01-15T00:00:00Z", "updated_at=lt:2024-01-15T00:00:00Z",
-                                   "created_at=eq:2024-01-01T00:00:00Z"])
+                                   "created_at=eq:2024-01-01T00:00:00Z", "size_min=20", "size_max=20",
+                                   "size_min=10&size_max=25", "size=30&size_min=20"])
 def test_column_filters_match_however_many_images_they_match(images, monkeypatch, query):
     """On SQLite a condition most images meet is written so that the sort order's index leads
     (images.filters.column_condition); the answer is the same."""
