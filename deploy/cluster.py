@@ -76,6 +76,8 @@ def parse(argv):
     begin.add_argument("--workers", type=int, default=2, help="gunicorn workers per node")
     begin.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     begin.add_argument("--task-workers", type=int, default=1, help="import workers per node (TASK_WORKERS)")
+    begin.add_argument("--upload-lease", type=int, default=300,
+                       help="seconds before a node that stopped renewing its uploads has them undone (UPLOAD_LEASE_SECONDS)")
     begin.add_argument("--file-store", type=Path, help="directory of the shared `file` store (default DIR/file-store)")
     begin.add_argument("--port", type=int, default=0, help="the front's port (default: a free one)")
     end = commands.add_parser("stop", parents=[where], help="stop everything and remove DIR")

@@ -35,6 +35,7 @@ def plan(layout, options):
     ports["front"] = options.port or free_ports(1)
     state = {"nodes": len(nodes), "node_names": nodes, "auth": options.auth, "ports": ports,
              "workers": options.workers, "threads": options.threads, "task_workers": options.task_workers,
+             "upload_lease": options.upload_lease,
              "file_store": str((options.file_store or layout.home / "file-store").resolve()),
              "front_url": f"http://127.0.0.1:{ports['front']}"}
     layout.write_state(state)
@@ -141,7 +142,8 @@ def node_env(layout, state, name):
     values = {"GLANCE_DATA_DIR": data, "NODE_NAME": name, "IMAGE_CACHE_DIR": data / "cache",
               "HEALTHCHECK_DISABLE_FILE": data / "disabled", "DATABASE_URL": mariadb.url(state),
               "IMAGE_STORES": json.dumps(stores), "IMAGE_DEFAULT_STORE": "swift",
-              "TASK_WORKERS": state["task_workers"], "AUTH_STRATEGY": state["auth"],
+              "TASK_WORKERS": state["task_workers"], "UPLOAD_LEASE_SECONDS": state.get("upload_lease", 300),
+              "AUTH_STRATEGY": state["auth"],
               "SECRET_KEY": "deploy-cluster-not-secret", "DJANGO_SETTINGS_MODULE": "project.settings"}
     if state["auth"] == "keystone":
         values.update(_read_env(layout.home / "keystone" / "keystone.env"))

@@ -20,4 +20,7 @@ def image_configuration(app_configs, **kwargs):
         schemas.image_schema()
     except ImproperlyConfigured as exc:
         problems.append(Error(str(exc), id="images.E002"))
+    if settings.UPLOAD_LEASE_SECONDS < 5:
+        problems.append(Error(f"UPLOAD_LEASE_SECONDS={settings.UPLOAD_LEASE_SECONDS}: at least 5 seconds, so that "
+                              "an upload's worker can renew its lease in time", id="images.E003"))
     return problems

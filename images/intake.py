@@ -13,10 +13,10 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from images import lifecycle, quotas, recovery
+from images import lifecycle, quotas, recovery, upload_leases
 from images.access import enforce_image
 from images.choices import LocationStatus, Status
 from images.inspection import FormatInspection
@@ -76,7 +76,8 @@ class Intake:
 def image_intake(*, context, intake):
     """Take `intake.source` into `intake.store` as the image's data; return the image, now `path.done`.
 
-    Raises Conflict (409) unless the image may move to `path.receiving`,
+    Raises Conflict (409) unless the image may move to `path.receiving` or when another node took the
+    upload for dead (its lease ran out, images.upload_leases),
     InvalidInput (400) for a broken source or a size other than declared,
     TooLarge (413) beyond IMAGE_SIZE_CAP, the owner's quota or the store's
     space, UnsupportedMediaType (415) for data that is not its disk_format or
@@ -97,8 +98,10 @@ def image_intake(*, context, intake):
         virtual_size = inspection.verdict(formats.disk_format) if inspection else None
         return _finish(intake, stored, pipeline, virtual_size)
     except BaseException as exc:
-        _abandon(intake, stored, isinstance(exc, StoreFault))
+        _abandon(intake, stored, exc)
         raise
+    finally:
+        upload_leases.lease_drop(intake.image_id)
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def _begin(context, intake):
     elif image.status != path.receiving:  # an import's next step: the image must still be where it left it
         raise Conflict(f"Image {image.pk} is {image.status}, not {path.receiving}: the import cannot go on.")
     allowance = quotas.upload_allowance(image.owner, intake.declared_size) if path.new_data else None
-    image.upload_holder = recovery.this_process()
+    upload_leases.lease_take(image)
     _save(image)
     return _size_cap(image.owner, allowance), Formats(image.disk_format, image.container_format)
 
@@ -158,6 +161,8 @@ def _add(store, image_id, pipeline):
 def _finish(intake, stored, pipeline, virtual_size):
     image = Image.objects.select_for_update().filter(pk=intake.image_id).first()
     path = intake.path
+    if image is not None and _leased(path) and image.upload_holder != recovery.this_process():
+        raise _lease_lost_error(image.pk)
     if image is None or image.status != path.receiving:
         raise Gone(f"Image {intake.image_id} could not be found after upload. The image may have been deleted "
                    "during the upload, cleaning up the chunks uploaded.")
@@ -168,12 +173,30 @@ def _finish(intake, stored, pipeline, virtual_size):
                                f"({pipeline.size} bytes, {pipeline.hash_algo} {pipeline.hash_value}).")
     if path.done != image.status:
         lifecycle.transition(image, path.done)
-    image.upload_holder = None
+    image.upload_holder = image.upload_seen_at = None
     _save(image)
     now = timezone.now()
     ImageLocation.objects.create(image=image, store=intake.store.store_id, url=stored.url, metadata=stored.metadata,
                                  status=path.location_status, created_at=now, updated_at=now)
     return image
+
+
+def _leased(path):
+    """Whether the path's uploads hold a lease (a client's upload or stage); imports and copies have their tasks."""
+    return path.receiving in upload_leases.RECEIVING
+
+
+def _lease_lost(image_id):
+    """Whether another node took the upload for dead (images.upload_leases) and removed what it wrote."""
+    try:
+        return Image.objects.filter(pk=image_id).exclude(upload_holder=recovery.this_process()).exists()
+    except DatabaseError:
+        return False  # the failure at hand says more
+
+
+def _lease_lost_error(image_id):
+    return Conflict(f"The upload of image {image_id} was given up while it ran: its lease was not renewed for "
+                    "UPLOAD_LEASE_SECONDS. Upload it again.")
 
 
 def _record_data(image, pipeline, virtual_size, *, staged):
@@ -187,16 +210,21 @@ def _record_data(image, pipeline, virtual_size, *, staged):
     image.virtual_size = virtual_size
 
 
-def _abandon(intake, stored, store_failed):
+def _abandon(intake, stored, failure):
     """Back to queued (unless an import task reverts on its own), and the data just stored (if any)
     removed: the client may simply try again. When the store failed, what the add wrote may still be
-    there (its own clean-up met the same outage): it is removed once the store answers again."""
+    there (its own clean-up met the same outage): it is removed once the store answers again. A
+    `failure` that came of a lease another node took is reported as that (Conflict)."""
+    lease_lost = _leased(intake.path) and _lease_lost(intake.image_id)  # asked first: the requeue gives it up
+    store_failed = isinstance(failure, StoreFault)
     if intake.path.requeue_on_failure:
         recovery.upload_abandon(intake.image_id, intake.path.receiving,
                                 stored and (intake.store.store_id, stored.url),
                                 partial_in=intake.store.store_id if store_failed and stored is None else None)
     elif stored is not None:
         data_discard(intake.store.store_id, stored.url)
+    if lease_lost:
+        raise _lease_lost_error(intake.image_id) from failure
 
 
 def _save(image):

@@ -36,6 +36,8 @@ class Image(models.Model):
     # "host:pid" of the process streaming data in while status is saving, so a
     # restarted worker can tell an upload whose process died from a live one.
     upload_holder = models.CharField(max_length=255, null=True, blank=True)
+    # The holder's lease on the upload, renewed while it runs (images.upload_leases).
+    upload_seen_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     # A deleted image keeps its row, so its id is never given out again (OSSN-0075) and

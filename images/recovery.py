@@ -96,14 +96,19 @@ def uploads_recover(dead_host=None):
     gone for good) to queued; return how many."""
     host = socket.gethostname()
     receiving = Image.objects.filter(status__in=(Status.SAVING, Status.UPLOADING), upload_holder__isnull=False)
-    stalled = [(image.pk, image.status) for image in receiving.only("pk", "status", "upload_holder")
+    stalled = [(image.pk, image.status, image.upload_holder)
+               for image in receiving.only("pk", "status", "upload_holder")
                if _holder_is_dead(image.upload_holder, host, dead_host)]
-    for image_id, status in stalled:
-        _requeue(image_id, status)
-    if stalled:
-        log.warning("Returned %d interrupted upload(s) to queued: %s", len(stalled),
-                    ", ".join(image_id for image_id, _ in stalled))
-    return len(stalled)
+    return requeue_interrupted(stalled, "their process stopped")
+
+
+def requeue_interrupted(uploads, why):
+    """Return each of `uploads`, (image id, receiving status, holder), to queued if it is still so, with its
+    partial data removed; return how many were."""
+    requeued = [image_id for image_id, status, holder in uploads if _requeue(image_id, status, holder)]
+    if requeued:
+        log.warning("Returned %d interrupted upload(s) to queued, %s: %s", len(requeued), why, ", ".join(requeued))
+    return len(requeued)
 
 
 def imports_recover(dead_host=None):
@@ -142,14 +147,20 @@ def _task_is_dead(task, host, stale_before, dead_host=None):
     return task.updated_at < stale_before
 
 
+ANY_HOLDER = object()
+
+
 @transaction.atomic
-def image_requeue(image_id, receiving):
-    """Back to queued if still `receiving` (an intake that failed or whose process died); True if it was."""
-    image = Image.objects.select_for_update().filter(pk=image_id, status=receiving).first()
+def image_requeue(image_id, receiving, holder=ANY_HOLDER):
+    """Back to queued if still `receiving`, for `holder` when one is named (an intake that failed or whose
+    process died, not a later upload of the image); True if it was."""
+    images = Image.objects.select_for_update().filter(pk=image_id, status=receiving)
+    image = (images if holder is ANY_HOLDER else images.filter(upload_holder=holder)).first()
     if image is None:
         return False
     lifecycle.transition(image, Status.QUEUED)
-    image.upload_holder, image.updated_at = None, timezone.now()
+    image.upload_holder = image.upload_seen_at = None
+    image.updated_at = timezone.now()
     image.save()
     return True
 
@@ -179,7 +190,7 @@ def upload_abandon(image_id, receiving, stored=None, partial_in=None):
 
 
 def _abandon_now(image_id, receiving, stored, partial_in=None):
-    image_requeue(image_id, receiving)
+    image_requeue(image_id, receiving, this_process())
     if stored is not None and not ImageLocation.objects.filter(image_id=image_id, store=stored[0],
                                                                url=stored[1]).exists():
         locations.data_discard(*stored)
@@ -219,7 +230,9 @@ def _abandon_when_possible():
                 return
 
 
-def _requeue(image_id, status):
-    if image_requeue(image_id, status):
-        # The row does not say which store the upload went to; asking each is cheap.
-        _discard_partials(image_id)
+def _requeue(image_id, status, holder):
+    if not image_requeue(image_id, status, holder):
+        return False
+    # The row does not say which store the upload went to; asking each is cheap.
+    _discard_partials(image_id)
+    return True

@@ -122,6 +122,9 @@ VARIABLES = [
     Var("TASK_TIME_TO_LIVE", 48, "Hours a finished import task stays visible (its expires_at)."),
     Var("TASK_STALE_MINUTES", 60, "Minutes without progress after which an import task whose worker is not on "
         "this node is taken for dead: marked failed and its image returned to queued."),
+    Var("UPLOAD_LEASE_SECONDS", 300, "Seconds an upload or stage in progress may go without a renewal of its "
+        "lease (its API worker renews it every fifth of that) before any node takes the upload for dead: its image "
+        "goes back to queued and its partial data is removed."),
     Var("IMPORT_PLUGINS", [], "Comma-separated import plugins run on glance-direct and web-download imports: "
         "image_conversion, inject_image_metadata."),
     Var("IMAGE_CONVERSION_OUTPUT_FORMAT", "raw", "image_conversion plugin: the disk_format imported images are "

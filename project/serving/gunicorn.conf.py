@@ -53,6 +53,9 @@ def pre_request(worker, req):
 
 def post_worker_init(worker):
     # A worker that replaces one killed mid-upload undoes that upload (and finishes removals) before serving.
+    # Its uploads' leases are renewed, and any node's that ran out undone, from a thread of its own.
     from images.recovery import worker_start_recover
+    from images.upload_leases import keeper_start
 
     worker_start_recover()
+    keeper_start()

@@ -14,6 +14,8 @@ import pytest
 from tests.support.cluster import Cluster, read_env
 
 FILE_STORE_SIZE = "32m"
+# The nodes' UPLOAD_LEASE_SECONDS: short, so that a killed node's uploads are undone by the others within the test.
+LEASE = 10
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +41,7 @@ def cluster(tmp_path_factory, small_file_store):
         deployment.small_file_store = None
         yield deployment
         return
-    options = ["--file-store", str(small_file_store)] if small_file_store else []
+    options = ["--upload-lease", str(LEASE), *(["--file-store", str(small_file_store)] if small_file_store else [])]
     deployment = Cluster(tmp_path_factory.mktemp("cluster"), *options).start()
     deployment.small_file_store = small_file_store
     yield deployment
