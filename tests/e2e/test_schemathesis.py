@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.live_server import ROOT, LiveServer
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.schemathesis]
 
 CONFIG = ROOT / "tests" / "e2e" / "schemathesis.toml"
 SCHEMATHESIS = ROOT / ".venv" / "bin" / "schemathesis"
