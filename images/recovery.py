@@ -137,8 +137,14 @@ def _discard_partials(image_id):
     holding = set(ImageLocation.objects.filter(image_id=image_id, status=LocationStatus.ACTIVE)
                   .values_list("store", flat=True))
     for store_id, entry in registry.entries().items():
-        if store_id not in holding:
+        if store_id in holding:
+            continue
+        try:
             entry.driver.discard_partial(image_id)
+        except StoreFault as exc:
+            # Recovery runs as a worker starts: a store that is down must not keep the node from serving.
+            log.warning("What image %s's interrupted write left in store %s stays until `manage.py audit --fix` "
+                        "finds it: %s", image_id, store_id, exc)
 
 
 def _task_is_dead(task, host, stale_before, dead_host=None):

@@ -137,3 +137,22 @@ def test_an_upload_whose_commit_went_through_keeps_its_data(stored_upload):
     ImageLocation.objects.create(image_id=image.pk, store="file", url=data.as_uri())
     recovery.upload_abandon(image.pk, "saving", ("file", data.as_uri()))
     assert (Image.objects.get(pk=image.pk).status, data.read_bytes()) == ("active", b"all of it")
+
+
+def test_a_store_that_cannot_be_reached_does_not_stop_the_recovery_nor_the_other_stores(api, store_dir, dead_pid,
+                                                                                      settings, caplog):
+    """A worker that starts while an object store is down still starts (its recovery runs before it serves):
+    the image goes back to queued, the stores that answer are cleaned, what the other holds the auditor finds."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.IMAGE_STORES = {**settings.IMAGE_STORES, "s3": {
+        "type": "s3", "endpoint_url": f"http://127.0.0.1:{closed_port}", "access_key": "a", "secret_key": "b",
+        "bucket": "glance", "retries": 0}}
+    image = saving(api, f"{socket.gethostname()}:{dead_pid}")
+    store_dir.mkdir(parents=True)
+    (store_dir / f".{image.pk}.abc.part").write_bytes(b"partial")
+    assert uploads_recover() == 1
+    assert Image.objects.get(pk=image.pk).status == "queued"
+    assert list(store_dir.iterdir()) == []
+    assert any("store s3" in record.getMessage() and "audit" in record.getMessage() for record in caplog.records)
