@@ -183,7 +183,7 @@ def _finish(intake, stored, pipeline, virtual_size):
 
 def _leased(path):
     """Whether the path's uploads hold a lease (a client's upload or stage); imports and copies have their tasks."""
-    return path.receiving in upload_leases.RECEIVING
+    return path.receiving in recovery.UPLOAD_RECEIVING
 
 
 def _lease_lost(image_id):

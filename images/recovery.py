@@ -26,6 +26,8 @@ from project.database import is_unavailable
 
 log = logging.getLogger(__name__)
 
+# The statuses of an image a client's upload (saving) or stage (uploading) is streaming into.
+UPLOAD_RECEIVING = (Status.SAVING, Status.UPLOADING)
 # Seconds between attempts to return to queued an image whose upload failed while the database was away.
 REQUEUE_RETRY_SECONDS = 5
 _requeue_later = {}  # image id -> the status the image must still be in
@@ -95,7 +97,7 @@ def uploads_recover(dead_host=None):
     """Return uploads of dead processes of this host (or of every process of `dead_host`, a node that is
     gone for good) to queued; return how many."""
     host = socket.gethostname()
-    receiving = Image.objects.filter(status__in=(Status.SAVING, Status.UPLOADING), upload_holder__isnull=False)
+    receiving = Image.objects.filter(status__in=UPLOAD_RECEIVING, upload_holder__isnull=False)
     stalled = [(image.pk, image.status, image.upload_holder)
                for image in receiving.only("pk", "status", "upload_holder")
                if _holder_is_dead(image.upload_holder, host, dead_host)]

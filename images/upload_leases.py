@@ -15,13 +15,12 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from images.choices import Status
+from images import recovery
 from images.models import Image
 from project.database import is_unavailable
 
 log = logging.getLogger(__name__)
 
-RECEIVING = (Status.SAVING, Status.UPLOADING)
 _held = set()  # ids of the images this process is receiving data for
 _held_lock = threading.Lock()
 _keeper_started = False
@@ -29,9 +28,7 @@ _keeper_started = False
 
 def lease_take(image):
     """Mark `image` (locked, about to be saved) as receiving data in this process."""
-    from images.recovery import this_process
-
-    image.upload_holder, image.upload_seen_at = this_process(), timezone.now()
+    image.upload_holder, image.upload_seen_at = recovery.this_process(), timezone.now()
     with _held_lock:
         _held.add(image.pk)
 
@@ -43,24 +40,21 @@ def lease_drop(image_id):
 
 def leases_renew():
     """Renew the leases of this process's uploads; how many rows were renewed."""
-    from images.recovery import this_process
-
     with _held_lock:
         held = list(_held)
     if not held:
         return 0
-    return Image.objects.filter(pk__in=held, status__in=RECEIVING, upload_holder=this_process()).update(
-        upload_seen_at=timezone.now())
+    mine = Image.objects.filter(pk__in=held, status__in=recovery.UPLOAD_RECEIVING,
+                                upload_holder=recovery.this_process())
+    return mine.update(upload_seen_at=timezone.now())
 
 
 def leases_expired_recover():
     """Return to queued the uploads whose lease ran out, whichever node held them; return how many."""
-    from images.recovery import requeue_interrupted
-
     expired_before = timezone.now() - timezone.timedelta(seconds=settings.UPLOAD_LEASE_SECONDS)
-    expired = list(Image.objects.filter(status__in=RECEIVING, upload_seen_at__lt=expired_before)
+    expired = list(Image.objects.filter(status__in=recovery.UPLOAD_RECEIVING, upload_seen_at__lt=expired_before)
                    .values_list("pk", "status", "upload_holder"))
-    return requeue_interrupted(expired, "their lease ran out: the node receiving them stopped renewing it")
+    return recovery.requeue_interrupted(expired, "their lease ran out: the node receiving them stopped renewing it")
 
 
 def keeper_start():
@@ -95,6 +89,6 @@ def _keep_once(connected_since):
             log.exception("Renewing the leases of uploads in progress failed")
         connection.close()  # this thread's own; the next round opens a fresh one
         return None
-    except Exception:  # noqa: BLE001 - the thread must outlive one bad round (a store that fails to discard)
-        log.exception("Recovering uploads whose lease ran out failed")
+    except Exception:  # noqa: BLE001 - the thread must outlive one bad round, whatever went wrong in it
+        log.exception("Renewing or recovering the leases of uploads failed")
         return connected_since
